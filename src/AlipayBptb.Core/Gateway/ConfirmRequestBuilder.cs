@@ -1,0 +1,194 @@
+using System;
+using System.Collections.Specialized;
+using System.Text;
+using System.Text.RegularExpressions;
+using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Signing;
+
+namespace AlipayBptb.Core.Gateway;
+
+/// <summary>
+/// Builds signed bptb_user_confirm requests (spec 4). Every value is checked against the spec and its rules
+/// before anything is signed; a bad value is refused with the parameter and the rule named.
+/// </summary>
+public sealed class ConfirmRequestBuilder
+{
+    public const string Service = "bptb_user_confirm";
+
+    private static readonly Regex PartnerPattern = new("^2088[0-9]{12}$", RegexOptions.CultureInvariant);
+    private static readonly Regex EmailPattern = new(@"^[^@\s]+@[^@\s]+\.[^@\s.]+$", RegexOptions.CultureInvariant);
+    private static readonly string[] FileExtensions = { ".csv", ".xls", ".zip" };
+    private static readonly char[] FolderSeparators = { '/', '\\', ':' };
+
+    private readonly Signer _signer;
+    private readonly Uri _gateway;
+    private readonly bool _loopbackGateway;
+
+    public ConfirmRequestBuilder(string partner, string email, string returnUrl, string? notifyUrl, BptbCharset charset, Signer signer, string gateway = GatewayAddress.Default)
+    {
+        if (!signer.CanSign)
+        {
+            throw new ArgumentException($"The {signer.SignType} key is a public key: a request is signed with the merchant's private key.", nameof(signer));
+        }
+        _signer = signer;
+        _gateway = GatewayAddress.Parse(gateway);
+        _loopbackGateway = GatewayAddress.IsLoopback(_gateway);
+        Partner = CheckPartner(partner);
+        Email = CheckEmail(email);
+        ReturnUrl = CheckUrl(returnUrl, "ReturnUrl", _loopbackGateway);
+        NotifyUrl = string.IsNullOrEmpty(notifyUrl) ? null : CheckUrl(notifyUrl!, "NotifyUrl", _loopbackGateway);
+        Charset = charset;
+    }
+
+    public string Partner { get; }
+
+    public string Email { get; }
+
+    public string ReturnUrl { get; }
+
+    public string? NotifyUrl { get; }
+
+    public BptbCharset Charset { get; }
+
+    public SignType SignType => _signer.SignType;
+
+    /// <summary>Signs the request for one uploaded payment file.</summary>
+    public ConfirmRequest Build(string fileName)
+    {
+        CheckFileName(fileName);
+        var parameters = new ParameterList(9);
+        parameters.TryAdd("service", Service);
+        parameters.TryAdd("partner", Partner);
+        parameters.TryAdd("_input_charset", Charset.Name);
+        parameters.TryAdd("return_url", ReturnUrl);
+        if (NotifyUrl != null)
+        {
+            parameters.TryAdd("notify_url", NotifyUrl);
+        }
+        parameters.TryAdd("email", Email);
+        parameters.TryAdd("file_name", fileName);
+
+        string signString = SignString.Build(parameters);
+        string sign;
+        try
+        {
+            sign = _signer.Sign(signString, Charset);
+        }
+        catch (CharsetException ex)
+        {
+            throw new RequestValidationException("InvalidCharsetText", $"The request cannot be written in {Charset.Name}: {ex.Message}", "InputCharset");
+        }
+
+        // Parameters in sign-string order, then sign and sign_type: the order a reader compares them in.
+        var ordered = new OrderedDictionary(9, StringComparer.Ordinal);
+        foreach (string pair in signString.Split('&'))
+        {
+            int eq = pair.IndexOf('=');
+            string key = pair.Substring(0, eq);
+            ordered.Add(key, parameters[key]);
+        }
+        ordered.Add("sign", sign);
+        ordered.Add("sign_type", _signer.SignType.ToString());
+
+        var url = new StringBuilder(_gateway.AbsoluteUri.Length + 512);
+        url.Append(_gateway.AbsoluteUri).Append('?');
+        bool first = true;
+        foreach (System.Collections.DictionaryEntry e in ordered)
+        {
+            if (!first)
+            {
+                url.Append('&');
+            }
+            first = false;
+            url.Append(PercentEncoding.Encode((string)e.Key, Charset)).Append('=').Append(PercentEncoding.Encode((string)e.Value!, Charset));
+        }
+        return new ConfirmRequest(fileName, url.ToString(), ordered, signString, sign, _signer.SignType.ToString(), Charset.Name);
+    }
+
+    public static string CheckPartner(string partner)
+    {
+        if (partner == null || !PartnerPattern.IsMatch(partner))
+        {
+            throw new RequestValidationException("InvalidPartner",
+                $"The partner '{partner}' is not a partner ID: it must be 2088 followed by 12 digits, 16 digits in all (spec 4.2).", "Partner");
+        }
+        return partner;
+    }
+
+    private static string CheckEmail(string email)
+    {
+        if (email == null || email.Length > 100 || !EmailPattern.IsMatch(email))
+        {
+            throw new RequestValidationException("InvalidEmail",
+                $"The email '{email}' does not look like an Alipay account email (name@domain): it must be the payer account that uploaded the file (rules 3-1).", "Email");
+        }
+        return email;
+    }
+
+    public static void CheckFileName(string fileName)
+    {
+        if (string.IsNullOrWhiteSpace(fileName))
+        {
+            throw new RequestValidationException("InvalidFileName", "The file name is empty: give the name of the uploaded payment file (spec 4.2).", "FileName");
+        }
+        if (fileName.IndexOfAny(FolderSeparators) >= 0)
+        {
+            throw new RequestValidationException("InvalidFileName",
+                $"The file name '{fileName}' has a folder in it: give the file's name alone, as it was uploaded (spec 4.2, file_name).", "FileName");
+        }
+        foreach (char c in fileName)
+        {
+            if (char.IsControl(c))
+            {
+                throw new RequestValidationException("InvalidFileName", $"The file name '{fileName}' holds a control character.", "FileName");
+            }
+        }
+        if (fileName.Length > 100)
+        {
+            throw new RequestValidationException("InvalidFileName",
+                $"The file name is {fileName.Length} characters long: Alipay takes at most 100 (FILE_NAME_TO_LONG).", "FileName");
+        }
+        bool known = false;
+        foreach (string ext in FileExtensions)
+        {
+            known |= fileName.Length > ext.Length && fileName.EndsWith(ext, StringComparison.OrdinalIgnoreCase);
+        }
+        if (!known)
+        {
+            throw new RequestValidationException("InvalidFileName",
+                $"The file name '{fileName}' has no .csv, .xls or .zip extension: payment files are uploaded as one of those (pay_file_confirm rules 4-1).", "FileName");
+        }
+    }
+
+    private static string CheckUrl(string url, string parameterName, bool loopbackGateway)
+    {
+        string errorId = "Invalid" + parameterName;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new RequestValidationException(errorId, $"The {parameterName} '{url}' is not an absolute http or https URL (spec 4.2).", parameterName);
+        }
+        if (uri.Query.Length > 0 || url.IndexOf('?') >= 0)
+        {
+            throw new RequestValidationException(errorId,
+                $"The {parameterName} '{url}' has a query string: Alipay adds its own parameters, so give the page alone (spec 7.1 (7)).", parameterName);
+        }
+        if (uri.Fragment.Length > 0)
+        {
+            throw new RequestValidationException(errorId, $"The {parameterName} '{url}' has a #fragment: give the page alone.", parameterName);
+        }
+        if (url.IndexOf('!') >= 0)
+        {
+            throw new RequestValidationException(errorId, $"The {parameterName} '{url}' contains '!', which Alipay refuses (spec 7.1 (8)).", parameterName);
+        }
+        if (GatewayAddress.IsLoopback(uri) && !loopbackGateway)
+        {
+            throw new RequestValidationException(errorId,
+                $"The {parameterName} '{url}' points at this machine (localhost), which Alipay cannot reach and refuses (spec 7.1 (8)); only a local test gateway may call back to loopback.", parameterName);
+        }
+        if (url.Length > 200)
+        {
+            throw new RequestValidationException(errorId, $"The {parameterName} is {url.Length} characters long: Alipay takes at most 200.", parameterName);
+        }
+        return url;
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Globalization;
+
+namespace AlipayBptb.Core.Mock;
+
+/// <summary>What the mock gateway does instead of answering normally, for tests of retries and timeouts.</summary>
+public enum MockFaultKind
+{
+    /// <summary>Answer with an HTTP status (500 by default) and an error page.</summary>
+    Status,
+
+    /// <summary>Drop the connection without answering.</summary>
+    Reset,
+
+    /// <summary>Wait, then answer normally.</summary>
+    Delay,
+
+    /// <summary>Answer 200 with this body instead of the true answer.</summary>
+    Body,
+}
+
+/// <summary>One fault, written as <c>status:500</c>, <c>reset</c>, <c>delay:2.5</c> (seconds) or <c>body:False</c>.</summary>
+public sealed class MockFault
+{
+    private MockFault(MockFaultKind kind, int status, TimeSpan delay, string body)
+    {
+        Kind = kind;
+        Status = status;
+        Delay = delay;
+        Body = body;
+    }
+
+    public MockFaultKind Kind { get; }
+
+    public int Status { get; }
+
+    public TimeSpan Delay { get; }
+
+    public string Body { get; }
+
+    public static MockFault Parse(string text)
+    {
+        string t = text.Trim();
+        int colon = t.IndexOf(':');
+        string name = (colon < 0 ? t : t.Substring(0, colon)).ToLowerInvariant();
+        string arg = colon < 0 ? string.Empty : t.Substring(colon + 1);
+        switch (name)
+        {
+            case "status":
+                int status = arg.Length == 0 ? 500 : int.Parse(arg, CultureInfo.InvariantCulture);
+                if (status < 100 || status > 599)
+                {
+                    break;
+                }
+                return new MockFault(MockFaultKind.Status, status, TimeSpan.Zero, string.Empty);
+            case "reset":
+                return new MockFault(MockFaultKind.Reset, 0, TimeSpan.Zero, string.Empty);
+            case "delay":
+                double seconds = double.Parse(arg, NumberStyles.Float, CultureInfo.InvariantCulture);
+                return new MockFault(MockFaultKind.Delay, 0, TimeSpan.FromSeconds(seconds), string.Empty);
+            case "body":
+                return new MockFault(MockFaultKind.Body, 200, TimeSpan.Zero, arg.Replace("\\n", "\n"));
+        }
+        throw new FormatException($"The fault '{text}' is not one of status:<code>, reset, delay:<seconds>, body:<text>.");
+    }
+
+    public override string ToString() => Kind switch
+    {
+        MockFaultKind.Status => "status:" + Status.ToString(CultureInfo.InvariantCulture),
+        MockFaultKind.Reset => "reset",
+        MockFaultKind.Delay => "delay:" + Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+        _ => "body:" + Body,
+    };
+}

@@ -1,0 +1,241 @@
+using System;
+using System.Buffers;
+using AlipayBptb.Core.Signing;
+
+namespace AlipayBptb.Core.Notifications;
+
+/// <summary>What reading one input gave: parameters, and either nothing wrong, a problem that makes it invalid, or no parameters at all.</summary>
+public sealed class ParameterRead
+{
+    internal ParameterRead(ParameterList parameters, string? problem, bool unreadable)
+    {
+        Parameters = parameters;
+        Problem = problem;
+        IsUnreadable = unreadable;
+    }
+
+    /// <summary>The parameters read, in order (partial when <see cref="Problem"/> is set).</summary>
+    public ParameterList Parameters { get; }
+
+    /// <summary>Why the parameters cannot be trusted (a repeated key, a bad escape, bytes not in the charset), or null.</summary>
+    public string? Problem { get; }
+
+    /// <summary>True when the input holds no parameters at all (empty, binary, no key=value): an error, not a result.</summary>
+    public bool IsUnreadable { get; }
+}
+
+/// <summary>
+/// The one parameter reader: a query string, a form body, a URL, or a log line that holds one of them,
+/// percent-decoded in the merchant's charset, '+' as a space, '%3a' and '%3A' alike.
+/// </summary>
+public static class ParameterReader
+{
+    /// <summary>Longer strings are refused before any work: a notification is a few hundred bytes.</summary>
+    public const int MaxInputLength = 64 * 1024;
+
+    public static ParameterRead Read(string input, BptbCharset charset)
+    {
+        if (input.Length > MaxInputLength)
+        {
+            return Unreadable($"the input is {input.Length} characters long; a notification or return is at most {MaxInputLength}");
+        }
+        string? binary = FindBinary(input);
+        if (binary != null)
+        {
+            return Unreadable(binary);
+        }
+        string query = ExtractQuery(input);
+        if (query.Length == 0 || query.IndexOf('=') < 0)
+        {
+            return Unreadable(input.Trim().Length == 0 ? "the input is empty" : "the input holds no key=value parameters");
+        }
+        // Copying the spec's samples out of HTML turns "&not" into the entity '¬' (U+00AC): "¬ify_id".
+        // A raw U+00AC never stands in a URL (it would be %C2%AC), so reading it back as "&not" is safe,
+        // and the signature still decides whether anything else changed.
+        if (query.IndexOf('\u00AC') >= 0)
+        {
+            query = query.Replace("\u00ACify_", "&notify_");
+        }
+        return Split(query, charset);
+    }
+
+    /// <summary>The query part of a URL, an access-log request line, a log line, or the whole body.</summary>
+    internal static string ExtractQuery(string input)
+    {
+        string s = input.Trim();
+        int q = s.IndexOf('?');
+        if (q >= 0)
+        {
+            int end = q + 1;
+            while (end < s.Length && s[end] != ' ' && s[end] != '\t' && s[end] != '"' && s[end] != '#')
+            {
+                end++;
+            }
+            return s.Substring(q + 1, end - q - 1);
+        }
+        int space = s.IndexOfAny(WhiteSpace);
+        if (space < 0)
+        {
+            return s;
+        }
+        // A log line with a body in it: take the last whitespace-separated field holding a '='.
+        string[] fields = s.Split(WhiteSpace, StringSplitOptions.RemoveEmptyEntries);
+        for (int i = fields.Length - 1; i >= 0; i--)
+        {
+            if (fields[i].IndexOf('=') > 0)
+            {
+                return fields[i].Trim('"');
+            }
+        }
+        return string.Empty;
+    }
+
+    private static readonly char[] WhiteSpace = { ' ', '\t' };
+
+    private static ParameterRead Split(string query, BptbCharset charset)
+    {
+        var list = new ParameterList();
+        string? problem = null;
+        int pos = 0;
+        while (pos <= query.Length)
+        {
+            int amp = query.IndexOf('&', pos);
+            if (amp < 0)
+            {
+                amp = query.Length;
+            }
+            if (amp > pos)
+            {
+                int eq = query.IndexOf('=', pos, amp - pos);
+                int keyEnd = eq < 0 ? amp : eq;
+                string? key = Decode(query, pos, keyEnd, charset, out string? keyProblem);
+                string? valueProblem = null;
+                string? value = eq < 0 ? string.Empty : Decode(query, eq + 1, amp, charset, out valueProblem);
+                if (key == null || value == null)
+                {
+                    problem ??= $"parameter {Describe(query, pos, keyEnd)}: {keyProblem ?? valueProblem}";
+                }
+                else if (key.Length == 0)
+                {
+                    problem ??= "a parameter has an empty name";
+                }
+                else if (!list.TryAdd(key, value))
+                {
+                    // Never first- or last-wins: whichever copy the merchant's code reads, the other might be the signed one.
+                    problem ??= $"parameter '{key}' appears more than once, so it is ambiguous which value was signed";
+                }
+            }
+            pos = amp + 1;
+        }
+        return new ParameterRead(list, problem, false);
+    }
+
+    private static string Describe(string query, int start, int end)
+    {
+        int length = Math.Min(end - start, 40);
+        return "'" + query.Substring(start, length) + (end - start > length ? "…" : string.Empty) + "'";
+    }
+
+    /// <summary>Percent-decodes query[start, end) in the charset; null with a problem when it cannot.</summary>
+    private static string? Decode(string query, int start, int end, BptbCharset charset, out string? problem)
+    {
+        problem = null;
+        bool plain = true;
+        for (int i = start; i < end; i++)
+        {
+            char c = query[i];
+            if (c == '%' || c == '+' || c >= 0x80)
+            {
+                plain = false;
+                break;
+            }
+        }
+        if (plain)
+        {
+            return query.Substring(start, end - start);
+        }
+        int maxBytes = end - start + (charset.GetMaxByteCount(1) * (end - start));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(maxBytes);
+        try
+        {
+            int n = 0;
+            for (int i = start; i < end; i++)
+            {
+                char c = query[i];
+                if (c == '+')
+                {
+                    buffer[n++] = (byte)' ';
+                }
+                else if (c == '%')
+                {
+                    int hi = i + 2 < end ? Hex(query[i + 1]) : -1;
+                    int lo = i + 2 < end ? Hex(query[i + 2]) : -1;
+                    if (hi < 0 || lo < 0)
+                    {
+                        problem = $"bad percent escape '{query.Substring(i, Math.Min(3, end - i))}' (a '%' must be followed by two hex digits)";
+                        return null;
+                    }
+                    buffer[n++] = (byte)((hi << 4) | lo);
+                    i += 2;
+                }
+                else if (c < 0x80)
+                {
+                    buffer[n++] = (byte)c;
+                }
+                else
+                {
+                    // A raw non-ASCII character (a log that stored the decoded text): its bytes in the charset.
+                    int charLength = char.IsHighSurrogate(c) && i + 1 < end ? 2 : 1;
+                    try
+                    {
+                        n += charset.Encoding.GetBytes(query.ToCharArray(i, charLength), 0, charLength, buffer, n);
+                    }
+                    catch (System.Text.EncoderFallbackException)
+                    {
+                        problem = $"the character U+{(int)c:X4} cannot be written in {charset.Name}";
+                        return null;
+                    }
+                    i += charLength - 1;
+                }
+            }
+            try
+            {
+                return charset.GetString(buffer, 0, n);
+            }
+            catch (CharsetException ex)
+            {
+                problem = ex.Message.Replace("The bytes are", "its bytes are");
+                return null;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static int Hex(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
+
+    // Control characters and the replacement character (what a reader makes of bytes that were not text)
+    // mean the line is not a query string; a tab is allowed as a log field separator.
+    private static string? FindBinary(string input)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            char c = input[i];
+            if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F || c == '\uFFFD')
+            {
+                return $"the input holds binary data (U+{(int)c:X4} at position {i + 1}), not a query string";
+            }
+        }
+        return null;
+    }
+
+    private static ParameterRead Unreadable(string problem) => new(new ParameterList(1), problem, true);
+}

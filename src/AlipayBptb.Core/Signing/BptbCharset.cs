@@ -1,0 +1,169 @@
+using System;
+using System.Text;
+
+namespace AlipayBptb.Core.Signing;
+
+/// <summary>
+/// One of the charsets spec 8.1.2 lets a merchant sign in (<c>_input_charset</c>): the bytes that are
+/// signed, and the bytes that percent escapes stand for, are in this charset.
+/// Encoding and decoding are strict: a character the charset cannot hold, or bytes it cannot read,
+/// are an error, never a silent '?' that would make a signature fail for no visible reason.
+/// </summary>
+public sealed class BptbCharset
+{
+    /// <summary>The charset names Alipay accepts for this interface, as written on the wire.</summary>
+    public static readonly string[] SupportedNames = { "utf-8", "gbk", "gb2312" };
+
+    public static readonly BptbCharset Utf8 = new("utf-8", new UTF8Encoding(false, true), false);
+
+    private static readonly Lazy<BptbCharset> GbkInstance = new(() => new BptbCharset("gbk", CodePage936(), false));
+    private static readonly Lazy<BptbCharset> Gb2312Instance = new(() => new BptbCharset("gb2312", CodePage936(), true));
+
+    private readonly bool _gb2312Only;
+
+    private BptbCharset(string name, Encoding encoding, bool gb2312Only)
+    {
+        Name = name;
+        Encoding = encoding;
+        _gb2312Only = gb2312Only;
+    }
+
+    /// <summary>The canonical lower-case name, as sent in <c>_input_charset</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The strict encoding (exception fallbacks).</summary>
+    public Encoding Encoding { get; }
+
+    public bool IsUtf8 => ReferenceEquals(this, Utf8);
+
+    /// <summary>Finds a charset by name, case-insensitively; <c>utf8</c> is accepted for <c>utf-8</c>.</summary>
+    public static bool TryGet(string? name, out BptbCharset charset)
+    {
+        switch (name?.Trim().ToLowerInvariant())
+        {
+            case "utf-8":
+            case "utf8":
+                charset = Utf8;
+                return true;
+            case "gbk":
+                charset = GbkInstance.Value;
+                return true;
+            case "gb2312":
+                charset = Gb2312Instance.Value;
+                return true;
+            default:
+                charset = Utf8;
+                return false;
+        }
+    }
+
+    /// <summary>Finds a charset by name or throws an <see cref="ArgumentException"/> that names the rule.</summary>
+    public static BptbCharset Get(string? name, string parameterName = "Charset")
+    {
+        if (TryGet(name, out var charset))
+        {
+            return charset;
+        }
+        throw new ArgumentException(
+            $"The charset '{name}' is not supported: _input_charset must be one of {string.Join(", ", SupportedNames)} (spec 4.2).",
+            parameterName);
+    }
+
+    /// <summary>Encodes text; throws <see cref="CharsetException"/> for a character the charset cannot hold.</summary>
+    public byte[] GetBytes(string text)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = Encoding.GetBytes(text);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            throw new CharsetException($"The character U+{(int)ex.CharUnknown:X4} cannot be written in {Name}.", ex);
+        }
+        if (_gb2312Only)
+        {
+            CheckGb2312(bytes, 0, bytes.Length);
+        }
+        return bytes;
+    }
+
+    /// <summary>Encodes text into <paramref name="destination"/>; returns the byte count.</summary>
+    public int GetBytes(string text, byte[] destination, int index)
+    {
+        int count;
+        try
+        {
+            count = Encoding.GetBytes(text, 0, text.Length, destination, index);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            throw new CharsetException($"The character U+{(int)ex.CharUnknown:X4} cannot be written in {Name}.", ex);
+        }
+        if (_gb2312Only)
+        {
+            CheckGb2312(destination, index, count);
+        }
+        return count;
+    }
+
+    public int GetMaxByteCount(int charCount) => Encoding.GetMaxByteCount(charCount);
+
+    /// <summary>Decodes bytes; throws <see cref="CharsetException"/> for bytes the charset cannot read.</summary>
+    public string GetString(byte[] bytes, int index, int count)
+    {
+        if (_gb2312Only)
+        {
+            CheckGb2312(bytes, index, count);
+        }
+        try
+        {
+            return Encoding.GetString(bytes, index, count);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new CharsetException($"The bytes are not valid {Name} (at byte {ex.Index}).", ex);
+        }
+    }
+
+    public override string ToString() => Name;
+
+    private static Encoding CodePage936()
+    {
+        // .NET (Core) only knows code pages after the provider is registered; .NET Framework has 936 built in,
+        // and registering there is harmless. GBK and GB2312 are both read as code page 936 (Windows does the
+        // same); GB2312 is then held to its own smaller table by CheckGb2312.
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        return Encoding.GetEncoding(936, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+    }
+
+    // GB2312 (EUC-CN) is the part of code page 936 whose two bytes are both 0xA1-0xFE, the lead at most 0xF7.
+    // Java's GB2312, which Alipay's side uses, cannot write anything else, so neither may we: a GBK-only
+    // character in a gb2312 request would be signed over bytes Alipay never sees.
+    private void CheckGb2312(byte[] bytes, int index, int count)
+    {
+        int end = index + count;
+        for (int i = index; i < end; i++)
+        {
+            byte b = bytes[i];
+            if (b < 0x80)
+            {
+                continue;
+            }
+            bool ok = b >= 0xA1 && b <= 0xF7 && i + 1 < end && bytes[i + 1] >= 0xA1 && bytes[i + 1] <= 0xFE;
+            if (!ok)
+            {
+                throw new CharsetException($"The bytes are not valid {Name} (at byte {i - index}): the character is in GBK but not in GB2312; use gbk.");
+            }
+            i++;
+        }
+    }
+}
+
+/// <summary>Text that a charset cannot write, or bytes it cannot read.</summary>
+public sealed class CharsetException : FormatException
+{
+    public CharsetException(string message, Exception? inner = null) : base(message, inner)
+    {
+    }
+}

@@ -1,0 +1,362 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
+using BigInteger = Org.BouncyCastle.Math.BigInteger;
+
+namespace AlipayBptb.Core.Signing;
+
+/// <summary>
+/// The one key loader: every key form of the public contract, parsed with BouncyCastle (which reads PEM,
+/// PKCS#1, PKCS#8 and DSA parameters on every runtime, .NET Framework included) and handed to the
+/// platform's RSA or DSA for the per-message work. Errors name the source and the rule, never key bytes.
+/// </summary>
+public static class KeyLoader
+{
+    private const int MaxKeyFileBytes = 64 * 1024;
+
+    /// <summary>Reads a key file, or explains why it cannot be read.</summary>
+    public static string ReadKeyFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new KeyFormatException(Directory.Exists(path)
+                ? $"The key file '{path}' is a folder, not a file."
+                : $"The key file '{path}' does not exist.");
+        }
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.Length > MaxKeyFileBytes)
+            {
+                throw new KeyFormatException($"The key file '{path}' is {info.Length} bytes: too large to be a key (PEM keys are a few kilobytes).");
+            }
+            return File.ReadAllText(path, Encoding.ASCII);
+        }
+        catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+        {
+            throw new KeyFormatException($"The key file '{path}' cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Loads the merchant's private key (PKCS#8 PEM, PKCS#1 PEM, DSA PEM, or bare base64 PKCS#8).</summary>
+    public static Signer LoadPrivateKey(string text, string source)
+    {
+        var (label, der) = Unarmor(text, source);
+        AsymmetricKeyParameter key = label switch
+        {
+            "PRIVATE KEY" => Pkcs8(der, source),
+            "RSA PRIVATE KEY" => Pkcs1Rsa(der, source),
+            "DSA PRIVATE KEY" => TraditionalDsa(der, source),
+            null => Pkcs8OrNull(der) ?? Pkcs1RsaOrNull(der) ?? TraditionalDsaOrNull(der)
+                ?? throw (IsPublicKey(der)
+                    ? WrongKind(source, "a public key", "a private key (the merchant's own, to sign requests)")
+                    : NotAKey(source)),
+            "PUBLIC KEY" or "RSA PUBLIC KEY" => throw WrongKind(source, "a public key", "a private key (the merchant's own, to sign requests)"),
+            "ENCRYPTED PRIVATE KEY" => throw Encrypted(source),
+            _ => throw new KeyFormatException($"{Capital(source)} is a PEM '{label}', not a private key: expected BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY or BEGIN DSA PRIVATE KEY."),
+        };
+        return CreateSigner(key, source);
+    }
+
+    /// <summary>Loads Alipay's public key (SubjectPublicKeyInfo PEM, PKCS#1 RSA public PEM, or bare base64 SPKI).</summary>
+    public static Signer LoadPublicKey(string text, string source)
+    {
+        var (label, der) = Unarmor(text, source);
+        AsymmetricKeyParameter key = label switch
+        {
+            "PUBLIC KEY" => Spki(der, source),
+            "RSA PUBLIC KEY" => RsaPublicOrNull(der) ?? throw NotAKey(source),
+            null => SpkiOrNull(der)
+                ?? throw (Pkcs8OrNull(der) != null || Pkcs1RsaOrNull(der) != null
+                    ? WrongKind(source, "a private key", "Alipay's public key (to verify what Alipay sends)")
+                    : NotAKey(source)),
+            "PRIVATE KEY" or "RSA PRIVATE KEY" or "DSA PRIVATE KEY" or "ENCRYPTED PRIVATE KEY" =>
+                throw WrongKind(source, "a private key", "Alipay's public key (to verify what Alipay sends)"),
+            _ => throw new KeyFormatException($"{Capital(source)} is a PEM '{label}', not a public key: expected BEGIN PUBLIC KEY."),
+        };
+        return CreateSigner(key, source);
+    }
+
+    /// <summary>Makes a platform signer for a parsed key, or the BouncyCastle one when the platform refuses the key.</summary>
+    internal static Signer CreateSigner(AsymmetricKeyParameter key, string source, bool platform = true)
+    {
+        switch (key)
+        {
+            case RsaKeyParameters rsa:
+                int rsaBits = rsa.Modulus.BitLength;
+                if (platform && TryPlatformRsa(rsa, out Signer? rsaSigner))
+                {
+                    return rsaSigner!;
+                }
+                return new BouncyCastleSigner(SignType.RSA, rsa, rsaBits);
+            case DsaKeyParameters dsa:
+                int dsaBits = dsa.Parameters.P.BitLength;
+                if (platform && TryPlatformDsa(dsa, out Signer? dsaSigner))
+                {
+                    return dsaSigner!;
+                }
+                return new BouncyCastleSigner(SignType.DSA, dsa, dsaBits);
+            default:
+                throw new KeyFormatException($"{Capital(source)} is a {AlgorithmName(key)} key: Alipay signs with RSA or DSA only (spec 8.2).");
+        }
+    }
+
+    private static bool TryPlatformRsa(RsaKeyParameters key, out Signer? signer)
+    {
+        signer = null;
+        int n = (key.Modulus.BitLength + 7) / 8;
+        int half = (n + 1) / 2;
+        var p = new RSAParameters
+        {
+            Modulus = Unsigned(key.Modulus, n),
+        };
+        if (key is RsaPrivateCrtKeyParameters crt)
+        {
+            p.Exponent = crt.PublicExponent.ToByteArrayUnsigned();
+            p.D = Unsigned(crt.Exponent, n);
+            p.P = Unsigned(crt.P, half);
+            p.Q = Unsigned(crt.Q, half);
+            p.DP = Unsigned(crt.DP, half);
+            p.DQ = Unsigned(crt.DQ, half);
+            p.InverseQ = Unsigned(crt.QInv, half);
+            if (p.D is null || p.P is null || p.Q is null || p.DP is null || p.DQ is null || p.InverseQ is null)
+            {
+                return false;
+            }
+        }
+        else if (key.IsPrivate)
+        {
+            return false; // no CRT parameters: the platform needs them
+        }
+        else
+        {
+            p.Exponent = key.Exponent.ToByteArrayUnsigned();
+        }
+        if (p.Modulus is null)
+        {
+            return false;
+        }
+        try
+        {
+            signer = new RsaSigner(p, key.IsPrivate);
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryPlatformDsa(DsaKeyParameters key, out Signer? signer)
+    {
+        signer = null;
+        DsaParameters dp = key.Parameters;
+        int pLength = (dp.P.BitLength + 7) / 8;
+        int qLength = (dp.Q.BitLength + 7) / 8;
+        BigInteger y = key is DsaPrivateKeyParameters priv
+            ? dp.G.ModPow(priv.X, dp.P)
+            : ((DsaPublicKeyParameters)key).Y;
+        var p = new DSAParameters
+        {
+            P = Unsigned(dp.P, pLength),
+            Q = Unsigned(dp.Q, qLength),
+            G = Unsigned(dp.G, pLength),
+            Y = Unsigned(y, pLength),
+            X = key is DsaPrivateKeyParameters x ? Unsigned(x.X, qLength) : null,
+        };
+        if (p.P is null || p.Q is null || p.G is null || p.Y is null || (key.IsPrivate && p.X is null))
+        {
+            return false;
+        }
+        try
+        {
+            signer = new DsaSigner(p, key.IsPrivate);
+            return true;
+        }
+        catch (Exception ex) when (ex is CryptographicException || ex is PlatformNotSupportedException || ex is ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static byte[]? Unsigned(BigInteger value, int length)
+    {
+        byte[] bytes = value.ToByteArrayUnsigned();
+        if (bytes.Length == length)
+        {
+            return bytes;
+        }
+        if (bytes.Length > length)
+        {
+            return null;
+        }
+        byte[] padded = new byte[length];
+        Buffer.BlockCopy(bytes, 0, padded, length - bytes.Length, bytes.Length);
+        return padded;
+    }
+
+    /// <summary>Splits PEM armour off (label and DER), or reads bare base64 (label null).</summary>
+    private static (string? Label, byte[] Der) Unarmor(string text, string source)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new KeyFormatException($"{Capital(source)} is empty.");
+        }
+        int begin = text.IndexOf("-----BEGIN ", StringComparison.Ordinal);
+        if (begin < 0)
+        {
+            return (null, Base64(text, source));
+        }
+        int labelStart = begin + 11;
+        int labelEnd = text.IndexOf("-----", labelStart, StringComparison.Ordinal);
+        if (labelEnd < 0)
+        {
+            throw NotAKey(source);
+        }
+        string label = text.Substring(labelStart, labelEnd - labelStart).Trim();
+        string endMarker = "-----END " + label + "-----";
+        int bodyStart = labelEnd + 5;
+        int end = text.IndexOf(endMarker, bodyStart, StringComparison.Ordinal);
+        if (end < 0)
+        {
+            throw new KeyFormatException($"{Capital(source)} has '-----BEGIN {label}-----' but no '{endMarker}': the PEM is cut short.");
+        }
+        string body = text.Substring(bodyStart, end - bodyStart);
+        if (body.IndexOf("Proc-Type:", StringComparison.OrdinalIgnoreCase) >= 0 || body.IndexOf("DEK-Info:", StringComparison.OrdinalIgnoreCase) >= 0)
+        {
+            throw Encrypted(source);
+        }
+        return (label, Base64(body, source));
+    }
+
+    private static byte[] Base64(string text, string source)
+    {
+        try
+        {
+            byte[] der = Convert.FromBase64String(text.Trim());
+            if (der.Length < 16)
+            {
+                throw NotAKey(source);
+            }
+            return der;
+        }
+        catch (FormatException)
+        {
+            throw NotAKey(source);
+        }
+    }
+
+    private static AsymmetricKeyParameter Pkcs8(byte[] der, string source) =>
+        Pkcs8OrNull(der) ?? throw new KeyFormatException($"{Capital(source)} says BEGIN PRIVATE KEY but is not a readable PKCS#8 private key.");
+
+    private static AsymmetricKeyParameter? Pkcs8OrNull(byte[] der)
+    {
+        try
+        {
+            return PrivateKeyFactory.CreateKey(der);
+        }
+        catch (Exception ex) when (IsParseFailure(ex))
+        {
+            return null;
+        }
+    }
+
+    private static AsymmetricKeyParameter Pkcs1Rsa(byte[] der, string source) =>
+        Pkcs1RsaOrNull(der) ?? throw new KeyFormatException($"{Capital(source)} says BEGIN RSA PRIVATE KEY but is not a readable PKCS#1 RSA private key.");
+
+    private static AsymmetricKeyParameter? Pkcs1RsaOrNull(byte[] der)
+    {
+        try
+        {
+            var s = RsaPrivateKeyStructure.GetInstance(Asn1Sequence.GetInstance(Asn1Object.FromByteArray(der)));
+            return new RsaPrivateCrtKeyParameters(s.Modulus, s.PublicExponent, s.PrivateExponent, s.Prime1, s.Prime2, s.Exponent1, s.Exponent2, s.Coefficient);
+        }
+        catch (Exception ex) when (IsParseFailure(ex))
+        {
+            return null;
+        }
+    }
+
+    private static AsymmetricKeyParameter TraditionalDsa(byte[] der, string source) =>
+        TraditionalDsaOrNull(der) ?? throw new KeyFormatException($"{Capital(source)} says BEGIN DSA PRIVATE KEY but is not a readable DSA private key.");
+
+    // OpenSSL's traditional DSA private key: SEQUENCE { version 0, p, q, g, y, x }.
+    private static AsymmetricKeyParameter? TraditionalDsaOrNull(byte[] der)
+    {
+        try
+        {
+            var seq = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(der));
+            if (seq.Count != 6 || DerInteger.GetInstance(seq[0]).Value.SignValue != 0)
+            {
+                return null;
+            }
+            BigInteger Int(int i) => DerInteger.GetInstance(seq[i]).Value;
+            return new DsaPrivateKeyParameters(Int(5), new DsaParameters(Int(1), Int(2), Int(3)));
+        }
+        catch (Exception ex) when (IsParseFailure(ex))
+        {
+            return null;
+        }
+    }
+
+    private static AsymmetricKeyParameter Spki(byte[] der, string source) =>
+        SpkiOrNull(der) ?? throw new KeyFormatException($"{Capital(source)} says BEGIN PUBLIC KEY but is not a readable X.509 SubjectPublicKeyInfo.");
+
+    private static AsymmetricKeyParameter? SpkiOrNull(byte[] der)
+    {
+        try
+        {
+            return PublicKeyFactory.CreateKey(der);
+        }
+        catch (Exception ex) when (IsParseFailure(ex))
+        {
+            return null;
+        }
+    }
+
+    private static AsymmetricKeyParameter? RsaPublicOrNull(byte[] der)
+    {
+        try
+        {
+            var s = RsaPublicKeyStructure.GetInstance(Asn1Object.FromByteArray(der));
+            return new RsaKeyParameters(false, s.Modulus, s.PublicExponent);
+        }
+        catch (Exception ex) when (IsParseFailure(ex))
+        {
+            return null;
+        }
+    }
+
+    private static bool IsPublicKey(byte[] der) => SpkiOrNull(der) != null;
+
+    private static bool IsParseFailure(Exception ex) =>
+        ex is ArgumentException || ex is InvalidCastException || ex is IOException || ex is FormatException
+        || ex is InvalidOperationException || ex is SecurityUtilityException || ex is IndexOutOfRangeException
+        || ex is NullReferenceException;
+
+    private static string AlgorithmName(AsymmetricKeyParameter key) => key switch
+    {
+        ECKeyParameters => "EC",
+        Ed25519PrivateKeyParameters or Ed25519PublicKeyParameters => "Ed25519",
+        _ => key.GetType().Name.Replace("KeyParameters", string.Empty).Replace("Private", string.Empty).Replace("Public", string.Empty),
+    };
+
+    private static KeyFormatException NotAKey(string source) =>
+        new($"{Capital(source)} is not a key: expected PEM (BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY, BEGIN DSA PRIVATE KEY, BEGIN PUBLIC KEY) or the bare base64 body of one.");
+
+    private static KeyFormatException WrongKind(string source, string found, string wanted) =>
+        new($"{Capital(source)} is {found}; here it must be {wanted}.");
+
+    private static KeyFormatException Encrypted(string source) =>
+        new($"{Capital(source)} is encrypted with a passphrase, which this module does not take: decrypt it once with 'openssl pkcs8 -in key.pem -out plain.pem' and keep the result in a secret store.");
+
+    private static string Capital(string source) =>
+        source.Length == 0 ? source : char.ToUpperInvariant(source[0]) + source.Substring(1);
+}
