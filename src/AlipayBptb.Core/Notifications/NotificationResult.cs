@@ -76,7 +76,7 @@ public sealed class NotificationResult
     public OrderedDictionary Parameters => _parameters ??= RawParameters.ToOrderedDictionary();
 
     /// <summary>The parameters as read, for code that needs them without the dictionary copy.</summary>
-    public ParameterList RawParameters { get; }
+    internal ParameterList RawParameters { get; }
 
     /// <summary>Where the input came from (a file path, when read from a log), or null.</summary>
     public string? Source { get; set; }

@@ -237,5 +237,9 @@ public static class ParameterReader
         return null;
     }
 
+    /// <summary>Wraps parameters that came from a dictionary or object rather than text.</summary>
+    public static ParameterRead FromParameters(ParameterList parameters, string? problem = null) =>
+        parameters.Count == 0 ? Unreadable("the input has no parameters") : new ParameterRead(parameters, problem, false);
+
     private static ParameterRead Unreadable(string problem) => new(new ParameterList(1), problem, true);
 }

@@ -1,0 +1,31 @@
+@{
+    RootModule           = 'AlipayBptb.psm1'
+    ModuleVersion        = '0.0.0' # stamped by build.ps1 from Directory.Build.props
+    GUID                 = '6f0c4c39-2b8e-4d0a-9a53-4e1f6d2b7a51'
+    Author               = 'AlipayBptb contributors'
+    CompanyName          = 'AlipayBptb contributors'
+    Copyright            = '(c) AlipayBptb contributors. MIT licence.'
+    Description          = "Alipay batch payment to bank accounts, step two (bptb_user_confirm): build signed confirm requests (MD5, RSA, DSA; utf-8, gbk, gb2312), verify returns and notifications, ask Alipay's notify_verify, and show exactly what is signed."
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('AlipayBptb.Format.ps1xml')
+    CmdletsToExport      = @(
+        'ConvertTo-BptbSignString'
+        'New-BptbConfirmUrl'
+        'Test-BptbNotification'
+        'Invoke-BptbNotifyVerify'
+        'Start-BptbMockGateway'
+        'Stop-BptbMockGateway'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Alipay', 'Payment', 'bptb', 'Signature', 'RSA', 'DSA', 'MD5', 'Finance', 'PSEdition_Core', 'PSEdition_Desktop', 'Linux', 'Windows', 'MacOS')
+            ProjectUri   = 'https://github.com/alipaybptb/AlipayBptb'
+            LicenseUri   = 'https://github.com/alipaybptb/AlipayBptb/blob/main/LICENSE'
+            ReleaseNotes = 'See the changelog in README.md.'
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System;
+using System.Management.Automation;
+using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Signing;
+
+namespace AlipayBptb.Commands;
+
+/// <summary>Shows exactly what is signed (spec 8.1): the first thing to look at when a signature fails.</summary>
+[Cmdlet(VerbsData.ConvertTo, "BptbSignString")]
+[OutputType(typeof(string))]
+public sealed class ConvertToBptbSignStringCommand : PSCmdlet
+{
+    private BptbCharset _charset = BptbCharset.Utf8;
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    public object InputObject { get; set; } = null!;
+
+    [Parameter]
+    public SwitchParameter IncludeSignType { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(CharsetCompleter))]
+    public string Charset { get; set; } = "utf-8";
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _charset = BptbCharset.Get(Charset);
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "UnsupportedCharset", ErrorCategory.InvalidArgument, Charset));
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        ParameterRead read = InputParameters.Read(InputObject, _charset);
+        if (read.IsUnreadable || read.Problem != null)
+        {
+            WriteError(Errors.Unreadable(InputObject, read.Problem!));
+            return;
+        }
+        try
+        {
+            WriteObject(SignString.Build(read.Parameters, IncludeSignType));
+        }
+        catch (CharsetException ex)
+        {
+            WriteError(Errors.Unreadable(InputObject, ex.Message));
+        }
+    }
+}
