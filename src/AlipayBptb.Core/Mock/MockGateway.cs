@@ -190,6 +190,12 @@ public sealed class MockGateway : IDisposable
                 {
                     case MockFaultKind.Reset:
                         Record(request, pathAndQuery, service, notifyId, "reset");
+                        // HttpListener has no way to send a bare RST, and Abort() before writing can still
+                        // produce an empty 200: promise a body, send two bytes of it, then drop the connection.
+                        context.Response.StatusCode = 200;
+                        context.Response.ContentLength64 = 1024;
+                        await context.Response.OutputStream.WriteAsync(new byte[] { (byte)'t', (byte)'r' }, 0, 2).ConfigureAwait(false);
+                        await context.Response.OutputStream.FlushAsync().ConfigureAwait(false);
                         context.Response.Abort();
                         return;
                     case MockFaultKind.Status:

@@ -1,0 +1,141 @@
+using System;
+using System.Collections;
+using AlipayBptb.Core.Gateway;
+using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Signing;
+using Xunit;
+
+namespace AlipayBptb.Tests;
+
+public class ConfirmRequestTests
+{
+    private const string Partner = "2088002464631181";
+    private const string Md5Key = "k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4";
+
+    private static ConfirmRequestBuilder Builder(Signer signer, string charset = "utf-8", string returnUrl = "http://www.test.com/alipay/return_url.php", string? notifyUrl = "http://www.test.com/alipay/notify_url.php", string gateway = GatewayAddress.Default) =>
+        new(Partner, "gongsi1@shoufei.com", returnUrl, notifyUrl, BptbCharset.Get(charset), signer, gateway);
+
+    public static TheoryData<string, string> SignersAndCharsets => new()
+    {
+        { "md5", "utf-8" }, { "md5", "gbk" }, { "md5", "gb2312" },
+        { "rsa2048", "utf-8" }, { "rsa2048", "gbk" },
+        { "dsa1024", "utf-8" }, { "dsa1024", "gb2312" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SignersAndCharsets))]
+    public void The_url_round_trips_and_its_signature_verifies(string key, string charset)
+    {
+        using Signer signer = key == "md5" ? new Md5Signer(Md5Key) : KeyLoader.LoadPrivateKey(Vectors.Text($"{key}.pk8.pem"), "test");
+        using Signer verifier = key == "md5" ? new Md5Signer(Md5Key) : KeyLoader.LoadPublicKey(Vectors.Text($"{key}.pub.pem"), "test");
+        ConfirmRequest request = Builder(signer, charset).Build("批量付款 2026+1.csv");
+
+        Assert.StartsWith(GatewayAddress.Default + "?", request.Url, StringComparison.Ordinal);
+        ParameterRead read = ParameterReader.Read(request.Url, BptbCharset.Get(charset));
+        Assert.Null(read.Problem);
+        Assert.Equal(request.Parameters.Count, read.Parameters.Count);
+        foreach (DictionaryEntry e in request.Parameters)
+        {
+            Assert.Equal((string)e.Value!, read.Parameters[(string)e.Key]);
+        }
+        Assert.Equal("bptb_user_confirm", read.Parameters["service"]);
+        Assert.Equal(charset, read.Parameters["_input_charset"]);
+        Assert.Equal(key == "md5" ? "MD5" : key[..3].ToUpperInvariant(), read.Parameters["sign_type"]);
+        Assert.Equal(request.SignString, SignString.Build(read.Parameters));
+        Assert.True(verifier.Verify(SignString.Build(read.Parameters), BptbCharset.Get(charset), read.Parameters["sign"]!).IsValid);
+        Assert.DoesNotContain(Md5Key, request.Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Base64_signature_characters_survive_the_url()
+    {
+        using Signer signer = KeyLoader.LoadPrivateKey(Vectors.Text("rsa2048.pk8.pem"), "test");
+        for (int i = 0; i < 20; i++)
+        {
+            ConfirmRequest r = Builder(signer).Build($"f{i}.csv");
+            Assert.Equal(r.Sign, ParameterReader.Read(r.Url, BptbCharset.Utf8).Parameters["sign"]);
+            Assert.DoesNotContain("+", r.Url[r.Url.IndexOf("sign=", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("208800246463118", "Partner")]
+    [InlineData("1088002464631181", "Partner")]
+    [InlineData("2088a02464631181", "Partner")]
+    public void A_bad_partner_is_refused_by_name(string partner, string parameter)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() => new ConfirmRequestBuilder(partner, "a@b.com", "http://x.com/r", null, BptbCharset.Utf8, signer));
+        Assert.Equal(parameter, ex.ParamName);
+        Assert.Equal("InvalidPartner", ex.ErrorId);
+        Assert.Contains("2088 followed by 12 digits", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/alipay/return.php", "not an absolute")]
+    [InlineData("ftp://www.test.com/return.php", "not an absolute")]
+    [InlineData("http://www.test.com/return.php?xx=11", "query string")]
+    [InlineData("http://localhost/alipay/return_url.php", "localhost")]
+    [InlineData("http://localhost:80/alipay/return_url.php", "localhost")]
+    [InlineData("http://127.0.0.1/alipay/return_url.php", "localhost")]
+    [InlineData("http://www.test.com/alipay/return!url.do", "'!'")]
+    public void Bad_return_and_notify_urls_are_refused_before_signing(string url, string rule)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        Assert.Equal("ReturnUrl", r.ParamName);
+        Assert.Contains(rule, r.Message, StringComparison.Ordinal);
+        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        Assert.Equal("NotifyUrl", n.ParamName);
+    }
+
+    [Fact]
+    public void Loopback_callbacks_are_allowed_only_with_a_loopback_test_gateway()
+    {
+        using var signer = new Md5Signer(Md5Key);
+        ConfirmRequest r = Builder(signer, returnUrl: "http://127.0.0.1:8080/return", notifyUrl: "http://127.0.0.1:8080/notify", gateway: "http://127.0.0.1:9000/gateway.do").Build("a.csv");
+        Assert.StartsWith("http://127.0.0.1:9000/gateway.do?", r.Url, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Builder(signer, gateway: "http://mapi.example.com/gateway.do"));
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("C:\\pay\\a.csv", "folder")]
+    [InlineData("pay/a.csv", "folder")]
+    [InlineData("payment", "extension")]
+    [InlineData("payment.txt", "extension")]
+    [InlineData(".csv", "extension")]
+    public void Bad_file_names_are_refused(string fileName, string rule)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() => Builder(signer).Build(fileName));
+        Assert.Equal("FileName", ex.ParamName);
+        Assert.Contains(rule, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Text_that_gb2312_cannot_hold_is_refused_not_signed_as_question_marks()
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() => Builder(signer, "gb2312").Build("朱镕基.csv"));
+        Assert.Contains("gb2312", ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(Builder(signer, "gbk").Build("朱镕基.csv"));
+    }
+
+    [Theory]
+    [InlineData("utf-16")]
+    [InlineData("latin1")]
+    [InlineData("")]
+    public void Unknown_charsets_are_refused(string charset)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => BptbCharset.Get(charset));
+        Assert.Contains("utf-8, gbk, gb2312", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_public_key_cannot_sign_a_request()
+    {
+        using Signer pub = KeyLoader.LoadPublicKey(Vectors.Text("rsa1024.pub.pem"), "test");
+        Assert.Throws<ArgumentException>(() => Builder(pub));
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Signing;
+using Xunit;
+
+namespace AlipayBptb.Tests;
+
+public class NotificationVerifierTests
+{
+    private const string Md5Key = "k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4";
+    private const string Body = "pay_date=20101130&flag=bptb_result_file&file_name=%E6%89%B9%E9%87%8F.csv&notify_type=bptb_result_notify&notify_time=2010-11-30+14%3a29%3a00&notify_id=c035d396d398450076ac684ca790c77208";
+
+    private static string SignedMd5(string body, string signType = "MD5")
+    {
+        var read = ParameterReader.Read(body, BptbCharset.Utf8);
+        using var s = new Md5Signer(Md5Key);
+        return body + "&sign_type=" + signType + "&sign=" + s.Sign(SignString.Build(read.Parameters), BptbCharset.Utf8);
+    }
+
+    private static string SignedRsa(string body)
+    {
+        var read = ParameterReader.Read(body, BptbCharset.Utf8);
+        using Signer s = KeyLoader.LoadPrivateKey(Vectors.Text("rsa1024.pk8.pem"), "test");
+        return body + "&sign_type=RSA&sign=" + Uri.EscapeDataString(s.Sign(SignString.Build(read.Parameters), BptbCharset.Utf8));
+    }
+
+    private static NotificationVerifier Md5Verifier(string? partner = null) =>
+        new(new[] { new Md5Signer(Md5Key) }, null, partner, BptbCharset.Utf8);
+
+    private static NotificationVerifier RsaVerifier() =>
+        new(new[] { KeyLoader.LoadPublicKey(Vectors.Text("rsa1024.pub.pem"), "test") }, null, null, BptbCharset.Utf8);
+
+    private static NotificationResult Check(NotificationVerifier v, string input)
+    {
+        NotificationResult? r = v.Verify(input, out string? unreadable);
+        Assert.Null(unreadable);
+        return r!;
+    }
+
+    [Fact]
+    public void A_genuine_md5_notification_is_valid_with_typed_fields()
+    {
+        NotificationResult r = Check(Md5Verifier(), SignedMd5(Body));
+        Assert.True(r.IsValid, r.Reason);
+        Assert.Null(r.Reason);
+        Assert.Equal("批量.csv", r.FileName);
+        Assert.Equal(NotificationKind.Notify, r.Kind);
+    }
+
+    [Fact]
+    public void A_genuine_rsa_notification_is_valid()
+    {
+        NotificationResult r = Check(RsaVerifier(), SignedRsa(Body));
+        Assert.True(r.IsValid, r.Reason);
+    }
+
+    [Fact]
+    public void A_tampered_parameter_is_invalid()
+    {
+        NotificationResult r = Check(Md5Verifier(), SignedMd5(Body).Replace("pay_date=20101130", "pay_date=20101201"));
+        Assert.False(r.IsValid);
+        Assert.Equal("signature does not verify", r.Reason);
+    }
+
+    [Fact]
+    public void A_missing_sign_is_invalid()
+    {
+        Assert.Equal("missing sign", Check(Md5Verifier(), Body + "&sign_type=MD5").Reason);
+    }
+
+    [Fact]
+    public void An_md5_notification_against_an_rsa_key_is_a_downgrade()
+    {
+        NotificationResult r = Check(RsaVerifier(), SignedMd5(Body));
+        Assert.False(r.IsValid);
+        Assert.Contains("downgrade", r.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("md5")]
+    [InlineData("SHA256")]
+    public void A_sign_type_outside_the_spec_is_invalid(string signType)
+    {
+        Assert.Contains("is not MD5, RSA or DSA", Check(Md5Verifier(), SignedMd5(Body, signType)).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_repeated_key_is_invalid_even_when_one_copy_is_signed()
+    {
+        string signed = SignedMd5(Body);
+        NotificationResult r = Check(Md5Verifier(), signed + "&pay_date=20991231");
+        Assert.False(r.IsValid);
+        Assert.Contains("more than once", r.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_partner_other_than_expected_is_invalid()
+    {
+        string body = "file_name=a.csv&is_success=T&partner=2088000000000001&result_code=USER_CONFIRM_SUCC";
+        Assert.True(Check(Md5Verifier("2088000000000001"), SignedMd5(body)).IsValid);
+        Assert.Contains("not the expected partner", Check(Md5Verifier("2088002464631181"), SignedMd5(body)).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sign_that_is_not_base64_is_invalid_with_that_reason()
+    {
+        Assert.Equal("sign is not base64", Check(RsaVerifier(), Body + "&sign_type=RSA&sign=%21%21%21%21").Reason);
+    }
+
+    [Fact]
+    public void Bytes_not_valid_in_the_charset_make_it_invalid()
+    {
+        NotificationResult r = Check(Md5Verifier(), SignedMd5(Body) + "&x=%C3%28");
+        Assert.False(r.IsValid);
+        Assert.Contains("utf-8", r.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Accepting_a_type_without_its_key_is_refused_up_front()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, new[] { SignType.RSA }, null, BptbCharset.Utf8));
+        Assert.Contains("no RSA key", ex.Message, StringComparison.Ordinal);
+    }
+}
