@@ -82,7 +82,7 @@ function Invoke-UnitTests {
     $null = New-Item -ItemType Directory -Force $results
     $trx = Join-Path $results 'unit.trx'
     if (Test-Path $trx) { Remove-Item $trx }
-    & dotnet test (Join-Path $root 'tests/unit/AlipayBptb.Tests.csproj') -c $Configuration --nologo --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+    & dotnet test (Join-Path $root 'tests/unit/AlipayBptb.Tests.csproj') -c $Configuration --nologo --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
     if (-not (Test-Path $trx)) { throw 'The xunit run wrote no results (did the test project build?).' }
     $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
     [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout }
@@ -105,7 +105,7 @@ Import-Module '$PesterPath'
 "@
     $pwsh = Get-PwshCommand
     $env:ALIPAYBPTB_MODULE = $moduleOut
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
     if (-not (Test-Path $summary)) { throw 'Pester wrote no summary: the run itself failed.' }
     Get-Content -Raw $summary | ConvertFrom-Json
 }

@@ -31,7 +31,7 @@ public class Md5NotificationBenchmarks
         string signString = SignString.Build(SampleData.List(SampleData.NotificationFields()));
         Check.That(signString == SampleData.VectorSignString, "SignString.Build differs from the test vector's sign string");
         _hashInput = Encoding.UTF8.GetBytes(signString + SampleData.Md5Key);
-        string sign = Convert.ToHexString(MD5.HashData(_hashInput)).ToLowerInvariant();
+        string sign = Convert.ToHexStringLower(MD5.HashData(_hashInput));
         Check.That(sign == SampleData.VectorMd5Utf8, "platform MD5 differs from the test vector");
         Check.That(_signer.Sign(signString, BptbCharset.Utf8) == sign, "Md5Signer.Sign differs from the test vector");
         _parameters = SampleData.List(SampleData.NotificationFields(), sign, "MD5");
