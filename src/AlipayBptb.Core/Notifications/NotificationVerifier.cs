@@ -97,7 +97,7 @@ public sealed class NotificationVerifier
         if (Array.IndexOf((SignType[])Accepted, signType) < 0)
         {
             return new NotificationResult(parameters, signString, false,
-                $"sign_type {signType} is not accepted here (accepted: {string.Join(", ", Accepted)}); a notification signed with a weaker type than expected is a downgrade");
+                $"sign_type {signType} is not accepted (accepted: {string.Join(", ", Accepted)}): a downgrade");
         }
         if (_partner != null)
         {
