@@ -64,10 +64,14 @@ function Invoke-Build {
     $version = Get-ModuleVersion
     if (Test-Path $moduleOut) { Remove-Item -Recurse -Force $moduleOut }
     $null = New-Item -ItemType Directory -Force $moduleOut
-    $project = Join-Path $root 'src/AlipayBptb.Cmdlets/AlipayBptb.Cmdlets.csproj'
+    $cmdlets = Join-Path $root 'src/AlipayBptb.Cmdlets/AlipayBptb.Cmdlets.csproj'
+    $loader = Join-Path $root 'src/AlipayBptb.LoadContext/AlipayBptb.LoadContext.csproj'
     foreach ($framework in 'net8.0', 'netstandard2.0') {
+        # bin/<framework>/ holds only the loader shim; everything it isolates sits in deps/ beneath it,
+        # where neither PowerShell's nor .NET's own probing finds it.
         $target = Join-Path $moduleOut "bin/$framework"
-        Invoke-Native dotnet publish $project -c $Configuration -f $framework -o $target --nologo --verbosity quiet
+        Invoke-Native dotnet publish $cmdlets -c $Configuration -f $framework -o (Join-Path $target 'deps') --nologo --verbosity quiet
+        Invoke-Native dotnet publish $loader -c $Configuration -f $framework -o $target --nologo --verbosity quiet
         # PowerShell brings its own automation assembly; a copy beside ours would shadow it.
         Get-ChildItem $target -Include 'System.Management.Automation.dll', '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
     }

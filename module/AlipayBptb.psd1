@@ -11,6 +11,7 @@
     FormatsToProcess     = @('AlipayBptb.Format.ps1xml')
     CmdletsToExport      = @(
         'ConvertTo-BptbSignString'
+        'Get-BptbErrorCode'
         'New-BptbConfirmUrl'
         'Test-BptbNotification'
         'Invoke-BptbNotifyVerify'

@@ -61,6 +61,9 @@ public sealed class NotificationResult
 
     public string? ResultCode { get; }
 
+    /// <summary>What <see cref="ResultCode"/> means (spec 10), or null when there is no code or it is unknown.</summary>
+    public string? ResultDescription => ErrorCode.Find(ResultCode)?.Description;
+
     /// <summary><c>is_success</c>: true for T, false for F, null when absent or anything else.</summary>
     public bool? IsSuccess { get; }
 
