@@ -76,6 +76,11 @@ function Invoke-Build {
         Get-ChildItem $target -Include 'System.Management.Automation.dll', '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
     }
     Copy-Item (Join-Path $root 'module/*') $moduleOut -Recurse -Force
+    # Help: MAML and about_ topics from docs/en-US, checked against the built cmdlets in a fresh pwsh.
+    $pwsh = Get-PwshCommand
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $root 'tools/Build-Help.ps1') `
+        -ModulePath $moduleOut -DocsPath (Join-Path $root 'docs/en-US') -OutputPath (Join-Path $moduleOut 'en-US')
+    if ($LASTEXITCODE -ne 0) { throw 'The help could not be built (see above).' }
     $manifest = Join-Path $moduleOut 'AlipayBptb.psd1'
     (Get-Content -Raw $manifest) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'" | Set-Content -NoNewline $manifest
     Write-Host "Module $version built: $moduleOut" -ForegroundColor Green
@@ -114,6 +119,26 @@ Import-Module '$PesterPath'
     Get-Content -Raw $summary | ConvertFrom-Json
 }
 
+# Writes out/AlipayBptb.<version>.nupkg from the built module, the package Install-Module takes.
+function Invoke-Package {
+    $version = Get-ModuleVersion
+    $repo = Join-Path $out 'package-repo'
+    Remove-Item -Recurse -Force $repo -ErrorAction SilentlyContinue
+    $null = New-Item -ItemType Directory -Force $repo
+    $name = "AlipayBptbBuild$PID"
+    Register-PSResourceRepository -Name $name -Uri $repo -Trusted
+    try {
+        Publish-PSResource -Path $moduleOut -Repository $name
+    } finally {
+        Unregister-PSResourceRepository -Name $name
+    }
+    $nupkg = Join-Path $out "AlipayBptb.$version.nupkg"
+    Move-Item (Get-ChildItem $repo -Filter '*.nupkg' | Select-Object -First 1).FullName $nupkg -Force
+    Remove-Item -Recurse -Force $repo
+    Write-Host "Package: $nupkg" -ForegroundColor Green
+    $nupkg
+}
+
 switch ($Task) {
     'clean' {
         Remove-Item -Recurse -Force $out -ErrorAction SilentlyContinue
@@ -123,6 +148,8 @@ switch ($Task) {
     'test' {
         $tools = Restore-Tools
         Invoke-Build
+        $env:ALIPAYBPTB_PACKAGE = Invoke-Package
+        $env:ALIPAYBPTB_NUGET_PACKAGES = $tools.Packages
         $unit = Invoke-UnitTests
         Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed" -ForegroundColor Cyan
         $pester = Invoke-PesterTests $tools.Pester
@@ -152,18 +179,6 @@ switch ($Task) {
     }
     'package' {
         Invoke-Build
-        $version = Get-ModuleVersion
-        $repo = Join-Path $out 'package-repo'
-        Remove-Item -Recurse -Force $repo -ErrorAction SilentlyContinue
-        $null = New-Item -ItemType Directory -Force $repo
-        Register-PSResourceRepository -Name AlipayBptbBuild -Uri $repo -Trusted -ErrorAction SilentlyContinue
-        try {
-            Publish-PSResource -Path $moduleOut -Repository AlipayBptbBuild
-        } finally {
-            Unregister-PSResourceRepository -Name AlipayBptbBuild -ErrorAction SilentlyContinue
-        }
-        $nupkg = Get-ChildItem $repo -Filter '*.nupkg' | Select-Object -First 1
-        Move-Item $nupkg.FullName (Join-Path $out "AlipayBptb.$version.nupkg") -Force
-        Write-Host "Package: $(Join-Path $out "AlipayBptb.$version.nupkg")" -ForegroundColor Green
+        $null = Invoke-Package
     }
 }

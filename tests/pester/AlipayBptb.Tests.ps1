@@ -2,8 +2,8 @@
 # The module as a user meets it: imported from the build output in a fresh pwsh, driven through pipelines.
 
 BeforeAll {
-    $modulePath = if ($env:ALIPAYBPTB_MODULE) { $env:ALIPAYBPTB_MODULE } else { Join-Path $PSScriptRoot '../../out/AlipayBptb' }
-    Import-Module $modulePath -Force
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ModulePath -Force
     $vectors = Join-Path $PSScriptRoot '../vectors'
     $partner = '2088002464631181'
     $plainKey = 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4'

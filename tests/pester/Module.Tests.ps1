@@ -1,0 +1,183 @@
+#requires -Modules Pester
+# The module as the gallery delivers it: isolated dependencies, help, error codes, formats, installation.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ModulePath -Force
+    $commands = Get-Command -Module AlipayBptb -CommandType Cmdlet
+}
+
+Describe 'Dependency isolation' {
+    It 'signs and verifies with RSA and DSA after another BouncyCastle version was loaded first' {
+        $packages = if ($env:ALIPAYBPTB_NUGET_PACKAGES) { $env:ALIPAYBPTB_NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+        $old = Get-ChildItem (Join-Path $packages 'bouncycastle.cryptography/2.4.0/lib') -Recurse -Filter BouncyCastle.Cryptography.dll |
+            Where-Object FullName -Match 'net6.0' | Select-Object -First 1
+        $old | Should -Not -BeNullOrEmpty -Because 'the build restores BouncyCastle.Cryptography 2.4.0 for this test'
+        $vectors = Join-Path $PSScriptRoot '../vectors'
+        $r = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -Path '$($old.FullName)'
+`$before = [Diagnostics.FileVersionInfo]::GetVersionInfo([Org.BouncyCastle.Security.SecureRandom].Assembly.Location).FileVersion
+Import-Module '$ModulePath'
+foreach (`$k in 'rsa2048', 'dsa1024') {
+    `$req = New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -PrivateKeyPath "$vectors/`$k.pk8.pem"
+    `$h = [ordered]@{}; foreach (`$e in `$req.Parameters.GetEnumerator()) { `$h[`$e.Key] = `$e.Value }
+    `$ok = (`$h | Test-BptbNotification -PublicKeyPath "$vectors/`$k.pub.pem").IsValid
+    "`$k=`$ok"
+}
+"before=`$before"
+"loaded=" + (([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'BouncyCastle.Cryptography' } | ForEach-Object { [Diagnostics.FileVersionInfo]::GetVersionInfo(`$_.Location).FileVersion }) -join ',')
+"@
+        $r.Output | Should -Match 'rsa2048=True'
+        $r.Output | Should -Match 'dsa1024=True'
+        $r.Output | Should -Match 'before=2\.4\.'
+        $r.Output | Should -Match 'loaded=.*2\.4\..*,.*2\.7\.|loaded=.*2\.7\..*,.*2\.4\.'
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+    }
+
+    It 'loads its assemblies into their own context, not PowerShell''s' {
+        $alc = [Runtime.Loader.AssemblyLoadContext]::GetLoadContext((Get-Command New-BptbConfirmUrl).ImplementingType.Assembly)
+        $alc.Name | Should -Be 'AlipayBptb'
+    }
+
+    It 'touches nothing heavy at import' {
+        $r = Invoke-FreshPwsh "Import-Module '$ModulePath'; ([AppDomain]::CurrentDomain.GetAssemblies().GetName().Name | Where-Object { `$_ -in 'BouncyCastle.Cryptography', 'AlipayBptb.Core', 'System.Net.Http' }) -join ','"
+        $r.Output.Trim() | Should -Not -Match 'BouncyCastle'
+    }
+}
+
+Describe 'Help' {
+    It 'gives <Name> a synopsis, a description, two examples and every parameter a description, in a fresh pwsh' -ForEach @(
+        Get-Command -Module AlipayBptb -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } }
+    ) {
+        $r = Invoke-FreshPwsh @"
+Import-Module '$ModulePath'
+`$h = Get-Help $Name -Full
+`$common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+[pscustomobject]@{
+    Synopsis = [string]`$h.Synopsis
+    Description = (`$h.Description | Out-String).Trim()
+    Examples = @(`$h.Examples.Example).Count
+    Undescribed = @((Get-Command $Name).Parameters.Values | Where-Object { `$_.Name -notin `$common -and -not (`$_.Attributes | Where-Object { `$_ -is [Parameter] -and `$_.DontShow }) } |
+        Where-Object { -not ((`$h.Parameters.Parameter | Where-Object Name -EQ `$_.Name).Description | Out-String).Trim() } | ForEach-Object Name)
+} | ConvertTo-Json -Compress
+"@
+        $help = $r.Output | ConvertFrom-Json
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match "^\s*$Name \[" -Because 'a synopsis that repeats the syntax means no help was found'
+        $help.Description | Should -Not -BeNullOrEmpty
+        $help.Examples | Should -BeGreaterOrEqual 2
+        $help.Undescribed | Should -BeNullOrEmpty
+    }
+
+    It 'has an about_AlipayBptb topic covering the flow, the duties and the failures' {
+        $text = Get-Help about_AlipayBptb | Out-String
+        $text | Should -Match 'THE CONFIRM FLOW'
+        $text | Should -Match 'success'
+        $text | Should -Match 'Deduplicate'
+        $text | Should -Match 'notify_id'
+        $text | Should -Match 'charset'
+        $text | Should -Match 'Decoding twice'
+    }
+}
+
+Describe 'Get-BptbErrorCode' {
+    It 'lists every code of spec 10.1 and 10.2' {
+        $all = Get-BptbErrorCode
+        $all.Count | Should -Be 37
+        ($all | Where-Object Section -EQ '10.2').Code | Should -Contain 'SYSTEM_ERROR'
+        $all | ForEach-Object { $_.Meaning | Should -Not -BeNullOrEmpty; $_.Description | Should -Not -BeNullOrEmpty; $_.Action | Should -Not -BeNullOrEmpty }
+    }
+
+    It 'finds codes by name and wildcard, and names an unknown one' {
+        (Get-BptbErrorCode USER_PASS_ERROR).Meaning | Should -Match '支付密码错误'
+        (Get-BptbErrorCode 'ILLEGAL_*').Count | Should -BeGreaterThan 10
+        Get-BptbErrorCode NO_SUCH_CODE -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ErrorCodeNotFound,*'
+    }
+
+    It 'explains a failed return in its default view' {
+        $key = ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force
+        $body = 'file_name=a.csv&is_success=F&partner=2088002464631181&result_code=ACCOUNT_NOT_CONSISTENT'
+        $md5 = [BitConverter]::ToString([Security.Cryptography.MD5]::HashData([Text.Encoding]::UTF8.GetBytes((ConvertTo-BptbSignString $body) + 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4'))).Replace('-', '').ToLower()
+        $r = "$body&sign_type=MD5&sign=$md5" | Test-BptbNotification -Key $key
+        $r.IsValid | Should -BeTrue
+        $r.ResultDescription | Should -Match 'payer account of the upload and the email given differ'
+        ($r | Out-String -Width 200) | Should -Match 'payer account of the upload'
+        ($r | Get-BptbErrorCode).Code | Should -Be 'ACCOUNT_NOT_CONSISTENT'
+    }
+}
+
+Describe 'Formats' {
+    It 'shows <Type> as a table led by what matters' -ForEach @(
+        @{ Type = 'ConfirmRequest'; Make = { New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force) }; Header = '^\s*FileName\s+SignType\s+Url' }
+        @{ Type = 'NotificationResult'; Make = { 'a=1&sign=x&sign_type=MD5' | Test-BptbNotification -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force) }; Header = '^\s*IsValid\s+Kind\s+FileName\s+NotifyType\s+Result\s+Reason' }
+        @{ Type = 'ErrorCode'; Make = { Get-BptbErrorCode SYSTEM_ERROR }; Header = '^\s*Code\s+Section\s+Meaning\s+Description' }
+    ) {
+        $obj = & $Make
+        $obj.PSObject.TypeNames[0] | Should -BeLike "AlipayBptb.*.$Type"
+        $lines = ($obj | Out-String -Width 250) -split "`n" | Where-Object { $_.Trim() }
+        $lines[0] | Should -Match $Header
+    }
+}
+
+Describe 'Manifest' {
+    BeforeAll { $manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'AlipayBptb.psd1') }
+
+    It 'exports cmdlets explicitly and nothing else' {
+        $manifest.CmdletsToExport | Should -Not -Contain '*'
+        $manifest.CmdletsToExport.Count | Should -Be $commands.Count
+        $manifest.FunctionsToExport.Count | Should -Be 0
+        $manifest.AliasesToExport.Count | Should -Be 0
+        $manifest.VariablesToExport.Count | Should -Be 0
+    }
+
+    It 'declares both editions, PowerShell 5.1, and gallery metadata' {
+        $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $manifest.PowerShellVersion | Should -Be '5.1'
+        $manifest.PrivateData.PSData.Tags | Should -Contain 'Alipay'
+        $manifest.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty
+        $manifest.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
+        $manifest.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
+    }
+
+    It 'carries the version of Directory.Build.props, the one place it is kept' {
+        $props = [xml](Get-Content -Raw (Join-Path $PSScriptRoot '../../Directory.Build.props'))
+        $manifest.ModuleVersion | Should -Be (@($props.Project.PropertyGroup.Version) -ne $null)[0]
+        (Get-Module AlipayBptb).Version.ToString() | Should -Be $manifest.ModuleVersion
+    }
+}
+
+Describe 'Installation from a repository' {
+    BeforeAll {
+        $package = $env:ALIPAYBPTB_PACKAGE
+        $repo = Join-Path $TestDrive 'repo'
+        $null = New-Item -ItemType Directory $repo
+        if ($package) { Copy-Item $package $repo }
+    }
+
+    It 'has a package from build.ps1 package' {
+        $package | Should -Exist
+        Split-Path -Leaf $package | Should -Match '^AlipayBptb\.\d+\.\d+\.\d+\.nupkg$'
+    }
+
+    It 'installs with <Installer>, imports by name and runs a cmdlet, under a fresh HOME' -ForEach @(
+        @{ Installer = 'Install-Module'; Script = "Register-PSRepository -Name BptbTest -SourceLocation '{0}' -InstallationPolicy Trusted; Install-Module AlipayBptb -Repository BptbTest -Scope CurrentUser" }
+        @{ Installer = 'Install-PSResource'; Script = "Register-PSResourceRepository -Name BptbTest -Uri '{0}' -Trusted; Install-PSResource AlipayBptb -Repository BptbTest -Scope CurrentUser" }
+    ) {
+        $home2 = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        $null = New-Item -ItemType Directory $home2
+        $install = $Script -f $repo
+        $r = Invoke-FreshPwsh -Environment @{ HOME = $home2; XDG_DATA_HOME = $null; XDG_CONFIG_HOME = $null; XDG_CACHE_HOME = $null; PSModulePath = $null } -Script @"
+`$ErrorActionPreference = 'Stop'
+$install
+`$m = Get-Module -ListAvailable AlipayBptb
+"base=`$(`$m.ModuleBase)"
+Import-Module AlipayBptb
+"code=`$((Get-BptbErrorCode USER_PASS_ERROR).Code)"
+"@
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match ([regex]::Escape("base=$home2"))
+        $r.Output | Should -Match 'code=USER_PASS_ERROR'
+    }
+}
