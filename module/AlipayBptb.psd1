@@ -8,7 +8,8 @@
     Description          = "Alipay batch payment to bank accounts, step two (bptb_user_confirm): build signed confirm requests (MD5, RSA, DSA; utf-8, gbk, gb2312), verify returns and notifications, ask Alipay's notify_verify, and show exactly what is signed."
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('AlipayBptb.Format.ps1xml')
+    # AlipayBptb.Format.ps1xml is loaded by the cmdlets on first use, not here: see ModuleFormats.cs.
+    FormatsToProcess     = @()
     CmdletsToExport      = @(
         'ConvertTo-BptbSignString'
         'Get-BptbErrorCode'

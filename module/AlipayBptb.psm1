@@ -3,7 +3,8 @@
 $framework = if ($PSVersionTable.PSEdition -eq 'Core') { 'net8.0' } else { 'netstandard2.0' }
 $reload = [bool]('AlipayBptb.LoadContext.ModuleLoader' -as [type])
 if (-not $reload) {
-    Add-Type -Path (Join-Path $PSScriptRoot "bin/$framework/AlipayBptb.LoadContext.dll")
+    # Assembly.LoadFrom, not Add-Type: Add-Type brings the C# compiler along, a fifth of a second.
+    $null = [System.Reflection.Assembly]::LoadFrom((Join-Path $PSScriptRoot "bin/$framework/AlipayBptb.LoadContext.dll"))
 }
 $inner = Import-Module -Assembly ([AlipayBptb.LoadContext.ModuleLoader]::Initialize()) -PassThru:$reload
 if ($inner) {

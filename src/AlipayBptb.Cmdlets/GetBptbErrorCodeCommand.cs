@@ -13,6 +13,8 @@ public sealed class GetBptbErrorCodeCommand : PSCmdlet
     [SupportsWildcards]
     public string[]? Code { get; set; }
 
+    protected override void BeginProcessing() => ModuleFormats.EnsureLoaded(this);
+
     protected override void ProcessRecord()
     {
         if (Code == null || Code.Length == 0)

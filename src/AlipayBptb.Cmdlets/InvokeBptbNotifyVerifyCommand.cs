@@ -73,6 +73,7 @@ public sealed class InvokeBptbNotifyVerifyCommand : PSCmdlet, IDisposable
 
     protected override void BeginProcessing()
     {
+        ModuleFormats.EnsureLoaded(this);
         try
         {
             Core.Gateway.ConfirmRequestBuilder.CheckPartner(Partner);

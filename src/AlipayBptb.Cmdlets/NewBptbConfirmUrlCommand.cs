@@ -57,6 +57,7 @@ public sealed class NewBptbConfirmUrlCommand : PSCmdlet, IDisposable
 
     protected override void BeginProcessing()
     {
+        ModuleFormats.EnsureLoaded(this);
         BptbCharset charset;
         try
         {

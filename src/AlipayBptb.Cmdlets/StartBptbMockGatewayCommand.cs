@@ -24,6 +24,7 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
+        ModuleFormats.EnsureLoaded(this);
         MockFault[] faults;
         try
         {

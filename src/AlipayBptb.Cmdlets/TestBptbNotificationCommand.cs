@@ -50,6 +50,7 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
 
     protected override void BeginProcessing()
     {
+        ModuleFormats.EnsureLoaded(this);
         BptbCharset charset;
         try
         {

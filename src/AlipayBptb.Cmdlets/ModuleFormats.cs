@@ -1,0 +1,56 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+
+namespace AlipayBptb.Commands;
+
+/// <summary>
+/// Loads the module's format views the first time one of its cmdlets runs in a runspace, not at import.
+/// The first Update-FormatData of a session rebuilds PowerShell's whole format table (about 100 ms here,
+/// whatever the file): paid at import, it would make Import-Module cost half a pwsh start-up again.
+/// </summary>
+internal static class ModuleFormats
+{
+    private const string FileName = "AlipayBptb.Format.ps1xml";
+    private static readonly ConditionalWeakTable<Runspace, object> Loaded = new();
+    private static readonly Lazy<string?> FormatPath = new(FindFormatFile);
+
+    public static void EnsureLoaded(PSCmdlet cmdlet)
+    {
+        Runspace? runspace = Runspace.DefaultRunspace;
+        string? path = FormatPath.Value;
+        if (runspace == null || path == null || Loaded.TryGetValue(runspace, out _))
+        {
+            return;
+        }
+        Loaded.Add(runspace, new object());
+        try
+        {
+            cmdlet.InvokeCommand.InvokeScript(
+                "param($p) Microsoft.PowerShell.Utility\\Update-FormatData -AppendPath $p",
+                useNewScope: true, PipelineResultTypes.None, input: null, args: new object[] { path });
+        }
+        catch (RuntimeException ex)
+        {
+            // A restricted session may refuse format changes: objects then show as plain lists, nothing fails.
+            cmdlet.WriteVerbose($"The format views in {path} could not be loaded: {ex.Message}");
+        }
+    }
+
+    // The module's layout: <base>/bin/<framework>/deps/AlipayBptb.Cmdlets.dll, the views in <base>.
+    private static string? FindFormatFile()
+    {
+        string? dir = Path.GetDirectoryName(typeof(ModuleFormats).Assembly.Location);
+        for (int up = 0; up < 4 && dir != null; up++, dir = Path.GetDirectoryName(dir))
+        {
+            string candidate = Path.Combine(dir, FileName);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}
