@@ -23,8 +23,8 @@ param(
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
 
-    # bench only: which benchmarks (core, pipeline, notifyverify); all by default.
-    [string[]] $Bench = @('core', 'pipeline', 'notifyverify')
+    # bench only: which benchmarks (core, pipeline, notifyverify, import); all by default.
+    [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -169,7 +169,11 @@ switch ($Task) {
         Invoke-Build
         foreach ($name in $Bench) {
             switch ($name) {
-                'core' { Invoke-Native dotnet run -c Release --project (Join-Path $root 'bench/AlipayBptb.Benchmarks/AlipayBptb.Benchmarks.csproj') -- --filter '*' }
+                'core' {
+                    # Called directly: splatted through Invoke-Native, PowerShell would glob '*' into file names and drop '--'.
+                    & dotnet run -c Release --project (Join-Path $root 'bench/AlipayBptb.Benchmarks/AlipayBptb.Benchmarks.csproj') -- --filter '*'
+                    if ($LASTEXITCODE -ne 0) { throw "The core benchmarks failed with exit code $LASTEXITCODE." }
+                }
                 default {
                     $pwsh = Get-PwshCommand
                     & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $root "bench/$name.bench.ps1") -ModulePath $moduleOut

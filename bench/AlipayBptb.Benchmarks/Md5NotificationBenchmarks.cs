@@ -40,8 +40,8 @@ public class Md5NotificationBenchmarks
         Check.That(VerifyQueryString(), "Verify(string) rejects a good notification");
         ParameterList tampered = SampleData.List(SampleData.NotificationFields(), sign.Replace('f', 'e'), "MD5");
         Check.That(!_verifier.Verify(tampered).IsValid, "Verify accepts a wrong sign");
-        Console.WriteLine($"// MD5: query {_query.Length} chars, sign string {signString.Length} chars, hashed {_hashInput.Length} bytes");
-        Console.WriteLine($"// MD5: query = {_query}");
+        Check.Note($"// MD5: query {_query.Length} chars, sign string {signString.Length} chars, hashed {_hashInput.Length} bytes");
+        Check.Note($"// MD5: query = {_query}");
     }
 
     [Benchmark(Baseline = true)]

@@ -38,7 +38,7 @@ public class RsaVerifyBenchmarks
         Check.That(Platform(), "platform RSA does not verify its own signature");
         Check.That(AlipayBptb(), "Signer.Verify rejects a good RSA signature");
         Check.That(!_signer.Verify(_signString + "x", BptbCharset.Utf8, _sign).IsValid, "Signer.Verify accepts a changed sign string");
-        Console.WriteLine($"// RSA-2048: sign string {_signString.Length} chars / {_data.Length} utf-8 bytes, signer {_signer.GetType().Name}");
+        Check.Note($"// RSA-2048: sign string {_signString.Length} chars / {_data.Length} utf-8 bytes, signer {_signer.GetType().Name}");
     }
 
     [Benchmark(Baseline = true)]
@@ -86,7 +86,7 @@ public class DsaVerifyBenchmarks
         Check.That(Platform(), "platform DSA does not verify its own signature");
         Check.That(AlipayBptb(), "Signer.Verify rejects a good DSA signature");
         Check.That(!_signer.Verify(_signString + "x", BptbCharset.Utf8, _sign).IsValid, "Signer.Verify accepts a changed sign string");
-        Console.WriteLine($"// DSA-1024: sign string {_signString.Length} chars / {_data.Length} utf-8 bytes, DER sign {_sign.Length} base64 chars, signer {_signer.GetType().Name}");
+        Check.Note($"// DSA-1024: sign string {_signString.Length} chars / {_data.Length} utf-8 bytes, DER sign {_sign.Length} base64 chars, signer {_signer.GetType().Name}");
     }
 
     [Benchmark(Baseline = true)]
@@ -100,16 +100,5 @@ public class DsaVerifyBenchmarks
     {
         _platform.Dispose();
         _signer.Dispose();
-    }
-}
-
-internal static class Check
-{
-    public static void That(bool condition, string what)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException("Benchmark setup check failed: " + what);
-        }
     }
 }
