@@ -11,6 +11,8 @@
     # AlipayBptb.Format.ps1xml is loaded by the cmdlets on first use, not here: see ModuleFormats.cs.
     FormatsToProcess     = @()
     CmdletsToExport      = @(
+        'Add-BptbMockPaymentFile'
+        'Confirm-BptbMockPayment'
         'ConvertTo-BptbSignString'
         'Get-BptbErrorCode'
         'New-BptbConfirmUrl'
@@ -18,6 +20,8 @@
         'Invoke-BptbNotifyVerify'
         'Start-BptbMockGateway'
         'Stop-BptbMockGateway'
+        'Start-BptbNotifyReceiver'
+        'Stop-BptbNotifyReceiver'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

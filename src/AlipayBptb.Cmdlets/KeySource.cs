@@ -26,6 +26,20 @@ internal static class KeySource
         }
     }
 
+    /// <summary>The plain text of a SecureString, for the mock gateway only (a test double that must compare it).</summary>
+    public static string Plain(SecureString secret)
+    {
+        IntPtr ptr = Marshal.SecureStringToGlobalAllocUnicode(secret);
+        try
+        {
+            return Marshal.PtrToStringUni(ptr, secret.Length);
+        }
+        finally
+        {
+            Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+        }
+    }
+
     public static Signer PrivateKey(PSCmdlet cmdlet, string? text, string? path)
     {
         return path != null

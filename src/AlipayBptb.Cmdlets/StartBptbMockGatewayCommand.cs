@@ -1,6 +1,10 @@
 using System;
+using System.IO;
 using System.Management.Automation;
+using System.Security;
+using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Mock;
+using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Commands;
 
@@ -11,6 +15,33 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
 {
     [Parameter(Mandatory = true)]
     public string Partner { get; set; } = null!;
+
+    [Parameter]
+    public SecureString? Key { get; set; }
+
+    [Parameter]
+    public string? PublicKey { get; set; }
+
+    [Parameter]
+    [Alias("PublicKeyFile")]
+    public string? PublicKeyPath { get; set; }
+
+    [Parameter]
+    public string? AlipayPrivateKeyPath { get; set; }
+
+    [Parameter]
+    public SecureString? PaymentPassword { get; set; }
+
+    [Parameter]
+    public string[]? PaymentFile { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, double.MaxValue)]
+    public decimal? Balance { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.000001, 1000.0)]
+    public double TimeFactor { get; set; } = 1.0;
 
     [Parameter]
     [ValidateRange(0, 65535)]
@@ -25,26 +56,41 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
     protected override void EndProcessing()
     {
         ModuleFormats.EnsureLoaded(this);
-        MockFault[] faults;
+        MockGateway gateway;
         try
         {
-            Core.Gateway.ConfirmRequestBuilder.CheckPartner(Partner);
-            faults = Array.ConvertAll(Fault ?? Array.Empty<string>(), MockFault.Parse);
+            MockFault[] faults = Array.ConvertAll(Fault ?? Array.Empty<string>(), MockFault.Parse);
+            var options = new MockGatewayOptions
+            {
+                Partner = ConfirmRequestBuilder.CheckPartner(Partner),
+                Md5Key = Key == null ? null : KeySource.Plain(Key),
+                MerchantPublicKey = PublicKeyPath != null ? KeyLoader.ReadKeyFile(KeySource.Resolve(this, PublicKeyPath)) : PublicKey,
+                AlipayPrivateKey = AlipayPrivateKeyPath == null ? null : KeyLoader.ReadKeyFile(KeySource.Resolve(this, AlipayPrivateKeyPath)),
+                PaymentPassword = PaymentPassword == null ? string.Empty : KeySource.Plain(PaymentPassword),
+                Balance = Balance,
+                TimeFactor = TimeFactor,
+                Port = Port,
+            };
+            gateway = MockGateway.Start(options);
+            foreach (MockFault f in faults)
+            {
+                gateway.AddFault(f);
+            }
         }
-        catch (Core.Gateway.RequestValidationException ex)
+        catch (RequestValidationException ex)
         {
             ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, Partner));
+            return;
+        }
+        catch (KeyFormatException ex)
+        {
+            ThrowTerminatingError(KeySource.KeyError(ex, PublicKeyPath ?? AlipayPrivateKeyPath));
             return;
         }
         catch (FormatException ex)
         {
             ThrowTerminatingError(new ErrorRecord(ex, "InvalidFault", ErrorCategory.InvalidArgument, Fault));
             return;
-        }
-        MockGateway gateway;
-        try
-        {
-            gateway = MockGateway.Start(Partner, Port);
         }
         catch (System.Net.HttpListenerException ex)
         {
@@ -55,9 +101,9 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
         {
             gateway.AddNotifyId(id);
         }
-        foreach (MockFault f in faults)
+        foreach (string path in PaymentFile ?? Array.Empty<string>())
         {
-            gateway.AddFault(f);
+            AddBptbMockPaymentFileCommand.Upload(this, gateway, KeySource.Resolve(this, path), null, null);
         }
         WriteVerbose($"Mock gateway for partner {Partner} listening at {gateway.Url}.");
         WriteObject(gateway);
@@ -75,5 +121,48 @@ public sealed class StopBptbMockGatewayCommand : PSCmdlet
     {
         WriteVerbose($"Stopping the mock gateway at {Gateway.Url}.");
         Gateway.Dispose();
+    }
+}
+
+/// <summary>"Uploads" payment files to a mock gateway, as bptb_pay_file_confirm would have.</summary>
+[Cmdlet(VerbsCommon.Add, "BptbMockPaymentFile")]
+[OutputType(typeof(PaymentFile))]
+public sealed class AddBptbMockPaymentFileCommand : PSCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    public MockGateway Gateway { get; set; } = null!;
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath")]
+    public string[] Path { get; set; } = null!;
+
+    [Parameter]
+    public string? FileName { get; set; }
+
+    [Parameter]
+    public string? Email { get; set; }
+
+    protected override void BeginProcessing() => ModuleFormats.EnsureLoaded(this);
+
+    protected override void ProcessRecord()
+    {
+        foreach (string p in Path)
+        {
+            Upload(this, Gateway, KeySource.Resolve(this, p), FileName, Email);
+        }
+    }
+
+    internal static void Upload(PSCmdlet cmdlet, MockGateway gateway, string path, string? fileName, string? email)
+    {
+        try
+        {
+            PaymentFile file = gateway.AddPaymentFile(path, fileName, email);
+            cmdlet.WriteVerbose($"Uploaded '{file.FileName}': {file.Details.Count} payments, {file.TotalAmount} yuan, payer {file.Email}.");
+            cmdlet.WriteObject(file);
+        }
+        catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is FormatException || ex is InvalidOperationException || ex is ArgumentException)
+        {
+            cmdlet.WriteError(new ErrorRecord(ex, "PaymentFileRefused", ErrorCategory.InvalidData, path));
+        }
     }
 }

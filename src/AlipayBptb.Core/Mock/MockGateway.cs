@@ -1,101 +1,171 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.IO;
 using System.Net;
+using System.Net.Http;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Core.Mock;
 
-/// <summary>One request the mock gateway received, and what it answered.</summary>
-public sealed class MockGatewayRequest
-{
-    internal MockGatewayRequest(DateTime time, string method, string pathAndQuery, string service, string? notifyId, string answer)
-    {
-        Time = time;
-        Method = method;
-        PathAndQuery = pathAndQuery;
-        Service = service;
-        NotifyId = notifyId;
-        Answer = answer;
-    }
-
-    public DateTime Time { get; }
-
-    public string Method { get; }
-
-    public string PathAndQuery { get; }
-
-    public string Service { get; }
-
-    public string? NotifyId { get; }
-
-    /// <summary>What was answered: the body, <c>status:NNN</c> or <c>reset</c>.</summary>
-    public string Answer { get; }
-}
-
 /// <summary>
-/// A stand-in for Alipay's gateway on 127.0.0.1, for tests and the demo (there is no sandbox for this
-/// interface). It answers <c>service=notify_verify</c> as spec 9 says: <c>true</c> for a notify id it issued
-/// for that partner, <c>false</c> otherwise, and can be told to fail on purpose (<see cref="MockFault"/>).
+/// A stand-in for Alipay's gateway on 127.0.0.1 (there is no sandbox for bptb_user_confirm). It checks
+/// bptb_user_confirm requests as the spec says Alipay does and answers with the spec's codes, renders the
+/// confirm page of figure 2-2, takes the payment password, redirects to return_url with a signed return
+/// (spec 5), posts the signed notification (spec 6) to notify_url and retries it on the spec's schedule
+/// until the merchant answers exactly <c>success</c>, and answers notify_verify (spec 9).
 /// </summary>
 public sealed class MockGateway : IDisposable
 {
+    private static readonly TimeSpan[] RetrySchedule =
+    {
+        TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1),
+        TimeSpan.FromHours(2), TimeSpan.FromHours(6), TimeSpan.FromHours(15),
+    };
+
+    private static readonly HttpClient Delivery = new(new HttpClientHandler { AllowAutoRedirect = false, UseProxy = false })
+    {
+        Timeout = TimeSpan.FromSeconds(15),
+    };
+
     private readonly HttpListener _listener;
+    private readonly MockGatewayOptions _options;
     private readonly ConcurrentDictionary<string, string> _notifyIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UploadedFile> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PendingConfirm> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<MockFault> _faults = new();
     private readonly ConcurrentQueue<MockGatewayRequest> _requests = new();
+    private readonly ConcurrentQueue<MockDelivery> _deliveries = new();
+    private readonly Dictionary<SignType, Signer> _requestVerifiers = new();
+    private readonly Dictionary<SignType, Lazy<Signer>> _answerSigners = new();
+    private readonly AlipayKeys _alipayKeys;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
+    private int _deliveriesInFlight;
 
-    private MockGateway(HttpListener listener, int port, string partner)
+    private MockGateway(HttpListener listener, int port, MockGatewayOptions options)
     {
         _listener = listener;
+        _options = options;
         Port = port;
-        Partner = partner;
         Url = $"http://127.0.0.1:{port}/gateway.do";
+        if (!string.IsNullOrEmpty(options.Md5Key))
+        {
+            _requestVerifiers[SignType.MD5] = new Md5Signer(options.Md5Key.AsSpan());
+            string md5Key = options.Md5Key!;
+            _answerSigners[SignType.MD5] = new Lazy<Signer>(() => new Md5Signer(md5Key.AsSpan()));
+        }
+        if (!string.IsNullOrEmpty(options.MerchantPublicKey))
+        {
+            Signer merchant = KeyLoader.LoadPublicKey(options.MerchantPublicKey!, "the merchant's public key");
+            _requestVerifiers[merchant.SignType] = merchant;
+        }
+        _alipayKeys = new AlipayKeys(options.AlipayPrivateKey);
+        _answerSigners[SignType.RSA] = new Lazy<Signer>(() => KeyLoader.LoadPrivateKey(_alipayKeys.RsaPrivatePem, "Alipay's test key"));
+        _answerSigners[SignType.DSA] = new Lazy<Signer>(() => KeyLoader.LoadPrivateKey(_alipayKeys.DsaPrivatePem, "Alipay's test DSA key"));
         _loop = Task.Run(AcceptLoopAsync);
     }
 
-    /// <summary>The partner this gateway knows.</summary>
-    public string Partner { get; }
+    public string Partner => _options.Partner;
 
     public int Port { get; }
 
     /// <summary>The gateway address to give <c>-Gateway</c>.</summary>
     public string Url { get; }
 
+    /// <summary>"Alipay's" RSA public key (SPKI PEM): give it to Test-BptbNotification -PublicKey.</summary>
+    public string AlipayPublicKey => _alipayKeys.RsaPublicPem;
+
+    /// <summary>"Alipay's" DSA public key (SPKI PEM), for merchants whose requests are DSA-signed.</summary>
+    public string AlipayDsaPublicKey => _alipayKeys.DsaPublicPem;
+
+    public double TimeFactor => _options.TimeFactor;
+
     public bool IsRunning => _listener.IsListening;
 
     /// <summary>Every request so far, oldest first.</summary>
     public MockGatewayRequest[] Requests => _requests.ToArray();
 
-    /// <summary>Faults still to be served, one per request, before normal answers resume.</summary>
+    /// <summary>Every notification delivery attempt so far, oldest first.</summary>
+    public MockDelivery[] Deliveries => _deliveries.ToArray();
+
+    /// <summary>Notifications still being delivered (not yet answered <c>success</c>, retries not exhausted).</summary>
+    public int PendingDeliveries => Volatile.Read(ref _deliveriesInFlight);
+
+    /// <summary>The names of the uploaded files and whether each is confirmed.</summary>
+    public IReadOnlyDictionary<string, bool> Files
+    {
+        get
+        {
+            var d = new SortedDictionary<string, bool>(StringComparer.Ordinal);
+            foreach (var f in _files)
+            {
+                d[f.Key] = f.Value.Confirmed;
+            }
+            return d;
+        }
+    }
+
+    /// <summary>Faults still to be served to notify_verify requests, one each, before normal answers resume.</summary>
     public MockFault[] PendingFaults => _faults.ToArray();
 
-    /// <summary>Starts on 127.0.0.1, on <paramref name="port"/> or a free port when 0.</summary>
-    public static MockGateway Start(string partner, int port = 0)
+    public static MockGateway Start(MockGatewayOptions options)
     {
+        ConfirmRequestBuilder.CheckPartner(options.Partner);
+        if (options.TimeFactor <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "The time factor must be positive.");
+        }
         for (int attempt = 0; ; attempt++)
         {
-            int chosen = port != 0 ? port : FreePort();
+            int chosen = options.Port != 0 ? options.Port : FreePort();
             var listener = new HttpListener();
             listener.Prefixes.Add($"http://127.0.0.1:{chosen}/");
             try
             {
                 listener.Start();
-                return new MockGateway(listener, chosen, partner);
             }
-            catch (HttpListenerException) when (port == 0 && attempt < 5)
+            catch (HttpListenerException) when (options.Port == 0 && attempt < 5)
             {
                 listener.Close(); // the free port was taken meanwhile: pick another
+                continue;
+            }
+            try
+            {
+                return new MockGateway(listener, chosen, options);
+            }
+            catch
+            {
+                listener.Close();
+                throw;
             }
         }
     }
+
+    /// <summary>Starts a gateway that knows only a partner: notify_verify answers, no confirmations.</summary>
+    public static MockGateway Start(string partner, int port = 0) => Start(new MockGatewayOptions { Partner = partner, Port = port });
+
+    /// <summary>"Uploads" a payment file (bptb_pay_file_confirm's CSV, GBK) as the payer <paramref name="email"/> (default: the file's own 支付宝账号).</summary>
+    public PaymentFile AddPaymentFile(string fileName, byte[] content, string? email = null)
+    {
+        ConfirmRequestBuilder.CheckFileName(fileName);
+        PaymentFile file = PaymentFile.Parse(fileName, content);
+        var uploaded = new UploadedFile(file, string.IsNullOrEmpty(email) ? file.Email : email!);
+        if (!_files.TryAdd(fileName, uploaded))
+        {
+            throw new InvalidOperationException($"A file named '{fileName}' was uploaded already (FILE_NAME_REPEAT): the file name is the batch's identity.");
+        }
+        return file;
+    }
+
+    public PaymentFile AddPaymentFile(string path, string? fileName = null, string? email = null) =>
+        AddPaymentFile(fileName ?? Path.GetFileName(path), File.ReadAllBytes(path), email);
 
     /// <summary>Makes a new notify id as Alipay would (34 hex digits) and remembers it as issued.</summary>
     public string IssueNotifyId()
@@ -111,6 +181,21 @@ public sealed class MockGateway : IDisposable
     public void AddFault(MockFault fault) => _faults.Enqueue(fault);
 
     public void AddFault(string fault) => AddFault(MockFault.Parse(fault));
+
+    /// <summary>Waits until every notification is delivered or given up; false on timeout.</summary>
+    public bool WaitForDeliveries(TimeSpan timeout)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (PendingDeliveries > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+            Thread.Sleep(20);
+        }
+        return true;
+    }
 
     public void Stop()
     {
@@ -139,7 +224,17 @@ public sealed class MockGateway : IDisposable
     public void Dispose()
     {
         Stop();
-        _stopping.Dispose();
+        foreach (Signer s in _requestVerifiers.Values)
+        {
+            s.Dispose();
+        }
+        foreach (Lazy<Signer> s in _answerSigners.Values)
+        {
+            if (s.IsValueCreated)
+            {
+                s.Value.Dispose();
+            }
+        }
     }
 
     public override string ToString() => Url;
@@ -176,63 +271,315 @@ public sealed class MockGateway : IDisposable
 
     private async Task HandleAsync(HttpListenerContext context)
     {
-        HttpListenerRequest request = context.Request;
-        string pathAndQuery = request.Url?.PathAndQuery ?? string.Empty;
-        ParameterList parameters = ParameterReader.Read(request.Url?.Query ?? string.Empty, BptbCharset.Utf8).Parameters;
-        string service = parameters["service"] ?? string.Empty;
-        string? notifyId = parameters["notify_id"];
-        string answer;
         try
         {
-            if (_faults.TryDequeue(out MockFault? fault))
+            HttpListenerRequest request = context.Request;
+            string body = string.Empty;
+            if (request.HasEntityBody)
             {
-                switch (fault.Kind)
-                {
-                    case MockFaultKind.Reset:
-                        Record(request, pathAndQuery, service, notifyId, "reset");
-                        // HttpListener has no way to send a bare RST, and Abort() before writing can still
-                        // produce an empty 200: promise a body, send two bytes of it, then drop the connection.
-                        context.Response.StatusCode = 200;
-                        context.Response.ContentLength64 = 1024;
-                        await context.Response.OutputStream.WriteAsync(new byte[] { (byte)'t', (byte)'r' }, 0, 2).ConfigureAwait(false);
-                        await context.Response.OutputStream.FlushAsync().ConfigureAwait(false);
-                        context.Response.Abort();
-                        return;
-                    case MockFaultKind.Status:
-                        answer = "status:" + fault.Status;
-                        Record(request, pathAndQuery, service, notifyId, answer);
-                        await WriteAsync(context, fault.Status, "<html><body><h1>" + fault.Status + " Server Error</h1></body></html>", "text/html").ConfigureAwait(false);
-                        return;
-                    case MockFaultKind.Body:
-                        Record(request, pathAndQuery, service, notifyId, fault.Body);
-                        await WriteAsync(context, 200, fault.Body, "text/plain").ConfigureAwait(false);
-                        return;
-                    case MockFaultKind.Delay:
-                        await Task.Delay(fault.Delay, _stopping.Token).ConfigureAwait(false);
-                        break;
-                }
+                using var reader = new StreamReader(request.InputStream, Encoding.ASCII);
+                body = await reader.ReadToEndAsync().ConfigureAwait(false);
             }
-            if (service == "notify_verify")
+            string rawQuery = (request.Url?.Query ?? string.Empty).TrimStart('?');
+            string raw = rawQuery.Length > 0 && body.Length > 0 ? rawQuery + "&" + body : rawQuery + body;
+            string path = request.Url?.AbsolutePath ?? "/";
+            if (path.EndsWith("/confirm", StringComparison.Ordinal) && request.HttpMethod == "POST")
             {
-                bool issued = notifyId != null && _notifyIds.TryGetValue(notifyId, out string? owner)
-                    && string.Equals(owner, parameters["partner"], StringComparison.Ordinal);
-                answer = issued ? "true" : "false";
-                Record(request, pathAndQuery, service, notifyId, answer);
-                await WriteAsync(context, 200, answer, "text/plain").ConfigureAwait(false);
+                await ConfirmAsync(context, body).ConfigureAwait(false);
                 return;
             }
-            answer = "ILLEGAL_SERVICE";
-            Record(request, pathAndQuery, service, notifyId, answer);
-            await WriteAsync(context, 200, answer, "text/plain").ConfigureAwait(false);
+            // Parameters are decoded in the charset the request names: find it before decoding anything.
+            string? charsetName = FindRawParameter(raw, "_input_charset");
+            BptbCharset charset = BptbCharset.TryGet(charsetName, out BptbCharset c) ? c : BptbCharset.Utf8;
+            ParameterRead read = ParameterReader.Read(raw.Length == 0 ? "service=" : raw, charset);
+            ParameterList parameters = read.Parameters;
+            string service = parameters["service"] ?? string.Empty;
+            switch (service)
+            {
+                case "notify_verify":
+                    await NotifyVerifyAsync(context, parameters).ConfigureAwait(false);
+                    return;
+                case ConfirmRequestBuilder.Service:
+                    await ConfirmRequestAsync(context, parameters, read.Problem, charsetName, charset).ConfigureAwait(false);
+                    return;
+                default:
+                    await ErrorPageAsync(context, service, null, "ILLEGAL_SERVICE").ConfigureAwait(false);
+                    return;
+            }
         }
-        catch (Exception ex) when (ex is HttpListenerException || ex is ObjectDisposedException || ex is OperationCanceledException || ex is InvalidOperationException)
+        catch (Exception ex) when (ex is HttpListenerException || ex is ObjectDisposedException || ex is OperationCanceledException || ex is InvalidOperationException || ex is IOException)
         {
             // the client went away or the gateway is stopping: nothing to answer
         }
     }
 
-    private void Record(HttpListenerRequest request, string pathAndQuery, string service, string? notifyId, string answer) =>
-        _requests.Enqueue(new MockGatewayRequest(DateTime.UtcNow, request.HttpMethod, pathAndQuery, service, notifyId, answer));
+    private static string? FindRawParameter(string raw, string name)
+    {
+        foreach (string pair in raw.Split('&'))
+        {
+            if (pair.StartsWith(name + "=", StringComparison.Ordinal))
+            {
+                return Uri.UnescapeDataString(pair.Substring(name.Length + 1));
+            }
+        }
+        return null;
+    }
+
+    private async Task NotifyVerifyAsync(HttpListenerContext context, ParameterList parameters)
+    {
+        string? notifyId = parameters["notify_id"];
+        string pathAndQuery = context.Request.Url?.PathAndQuery ?? string.Empty;
+        if (_faults.TryDequeue(out MockFault? fault))
+        {
+            switch (fault.Kind)
+            {
+                case MockFaultKind.Reset:
+                    Record(context, "notify_verify", notifyId, null, "reset");
+                    // HttpListener has no way to send a bare RST, and Abort() before writing can still
+                    // produce an empty 200: promise a body, send two bytes of it, then drop the connection.
+                    context.Response.StatusCode = 200;
+                    context.Response.ContentLength64 = 1024;
+                    await context.Response.OutputStream.WriteAsync(new byte[] { (byte)'t', (byte)'r' }, 0, 2).ConfigureAwait(false);
+                    await context.Response.OutputStream.FlushAsync().ConfigureAwait(false);
+                    context.Response.Abort();
+                    return;
+                case MockFaultKind.Status:
+                    Record(context, "notify_verify", notifyId, null, "status:" + fault.Status);
+                    await WriteAsync(context, fault.Status, "<html><body><h1>" + fault.Status + " Server Error</h1></body></html>", "text/html").ConfigureAwait(false);
+                    return;
+                case MockFaultKind.Body:
+                    Record(context, "notify_verify", notifyId, null, fault.Body);
+                    await WriteAsync(context, 200, fault.Body, "text/plain").ConfigureAwait(false);
+                    return;
+                case MockFaultKind.Delay:
+                    await Task.Delay(fault.Delay, _stopping.Token).ConfigureAwait(false);
+                    break;
+            }
+        }
+        bool issued = notifyId != null && _notifyIds.TryGetValue(notifyId, out string? owner)
+            && string.Equals(owner, parameters["partner"], StringComparison.Ordinal);
+        string answer = issued ? "true" : "false";
+        Record(context, "notify_verify", notifyId, null, answer);
+        await WriteAsync(context, 200, answer, "text/plain").ConfigureAwait(false);
+    }
+
+    // Spec 4 and 10.1: the checks Alipay makes before it shows the confirm page. Security failures get an
+    // error page (Alipay does not call back an unauthenticated return_url); business failures go back to
+    // return_url as a signed return with is_success=F and the code.
+    private async Task ConfirmRequestAsync(HttpListenerContext context, ParameterList p, string? readProblem, string? charsetName, BptbCharset charset)
+    {
+        string? fileName = p["file_name"];
+        if (charsetName == null || !BptbCharset.TryGet(charsetName, out _))
+        {
+            await ErrorPageAsync(context, ConfirmRequestBuilder.Service, fileName, "ILLEGAL_CHARSET").ConfigureAwait(false);
+            return;
+        }
+        if (readProblem != null)
+        {
+            await ErrorPageAsync(context, ConfirmRequestBuilder.Service, fileName, "ILLEGAL_ARGUMENT").ConfigureAwait(false);
+            return;
+        }
+        if (!string.Equals(p["partner"], Partner, StringComparison.Ordinal))
+        {
+            await ErrorPageAsync(context, ConfirmRequestBuilder.Service, fileName, "ILLEGAL_PARTNER").ConfigureAwait(false);
+            return;
+        }
+        if (!NotificationVerifier.TryParseSignType(p["sign_type"] ?? string.Empty, out SignType signType))
+        {
+            await ErrorPageAsync(context, ConfirmRequestBuilder.Service, fileName, "ILLEGAL_SIGN_TYPE").ConfigureAwait(false);
+            return;
+        }
+        if (!_requestVerifiers.TryGetValue(signType, out Signer? verifier))
+        {
+            await ErrorPageAsync(context, ConfirmRequestBuilder.Service, fileName, "ILLEGAL_SECURITY_PROFILE").ConfigureAwait(false);
+            return;
+        }
+        bool signed;
+        lock (verifier)
+        {
+            signed = !string.IsNullOrEmpty(p["sign"]) && verifier.Verify(SignString.Build(p), charset, p["sign"]!).IsValid;
+        }
+        if (!signed)
+        {
+            await ErrorPageAsync(context, ConfirmRequestBuilder.Service, fileName, "ILLEGAL_SIGN").ConfigureAwait(false);
+            return;
+        }
+        string? email = p["email"];
+        string? returnUrl = p["return_url"];
+        if (string.IsNullOrEmpty(email) || string.IsNullOrEmpty(fileName) || string.IsNullOrEmpty(returnUrl))
+        {
+            await ErrorPageAsync(context, ConfirmRequestBuilder.Service, fileName, "ILLEGAL_ARGUMENT").ConfigureAwait(false);
+            return;
+        }
+        var confirm = new PendingConfirm(fileName!, email!, returnUrl!, p["notify_url"], signType, charset);
+        string? failure = !_files.TryGetValue(fileName!, out UploadedFile? file) ? "FILE_NOT_EXIST"
+            : !string.Equals(file.Email, email, StringComparison.OrdinalIgnoreCase) ? "ACCOUNT_NOT_CONSISTENT"
+            : file.Confirmed ? "USER_CONFIRM_SUCC"
+            : file.File.AllDetailsFail ? "DETAIL_VALIDATED_FAIL"
+            : null;
+        if (failure != null)
+        {
+            Record(context, ConfirmRequestBuilder.Service, null, fileName, failure);
+            Redirect(context, ReturnUrl(confirm, false, failure));
+            return;
+        }
+        string token = Guid.NewGuid().ToString("N");
+        _pending[token] = confirm;
+        Record(context, ConfirmRequestBuilder.Service, null, fileName, "page");
+        await WriteAsync(context, 200, ConfirmPage.Render(file!.File, email!, token, error: null), "text/html").ConfigureAwait(false);
+    }
+
+    private async Task ConfirmAsync(HttpListenerContext context, string body)
+    {
+        ParameterList form = ParameterReader.Read(body.Length == 0 ? "token=" : body, BptbCharset.Utf8).Parameters;
+        string token = form["token"] ?? string.Empty;
+        if (!_pending.TryGetValue(token, out PendingConfirm? confirm))
+        {
+            await ErrorPageAsync(context, "confirm", null, "SESSION_TIMEOUT").ConfigureAwait(false);
+            return;
+        }
+        UploadedFile file = _files[confirm.FileName];
+        if (!string.Equals(form["password"], _options.PaymentPassword, StringComparison.Ordinal))
+        {
+            Record(context, "confirm", null, confirm.FileName, "USER_PASS_ERROR");
+            await WriteAsync(context, 200, ConfirmPage.Render(file.File, confirm.Email, token, "USER_PASS_ERROR"), "text/html").ConfigureAwait(false);
+            return;
+        }
+        _pending.TryRemove(token, out _);
+        bool first;
+        lock (file)
+        {
+            first = !file.Confirmed;
+            file.Confirmed = true;
+        }
+        if (!first)
+        {
+            // Two pages for one file, both confirmed: the second is told the batch was confirmed already.
+            Record(context, "confirm", null, confirm.FileName, "USER_CONFIRM_SUCC (again)");
+            Redirect(context, ReturnUrl(confirm, false, "USER_CONFIRM_SUCC"));
+            return;
+        }
+        Record(context, "confirm", null, confirm.FileName, "USER_CONFIRM_SUCC");
+        if (!string.IsNullOrEmpty(confirm.NotifyUrl))
+        {
+            bool short_ = _options.Balance.HasValue && file.File.PayableAmount > _options.Balance.Value;
+            StartDelivery(confirm, short_);
+        }
+        Redirect(context, ReturnUrl(confirm, true, "USER_CONFIRM_SUCC"));
+    }
+
+    private string ReturnUrl(PendingConfirm confirm, bool success, string resultCode)
+    {
+        var p = new ParameterList(6);
+        p.TryAdd("file_name", confirm.FileName);
+        p.TryAdd("is_success", success ? "T" : "F");
+        p.TryAdd("partner", Partner);
+        p.TryAdd("result_code", resultCode);
+        return confirm.ReturnUrl + "?" + SignedQuery(p, confirm.SignType, confirm.Charset);
+    }
+
+    /// <summary>Signs parameters as Alipay does for what it sends back, and writes them as a query or form body.</summary>
+    private string SignedQuery(ParameterList p, SignType signType, BptbCharset charset)
+    {
+        Signer signer = _answerSigners[signType].Value;
+        string sign;
+        lock (signer)
+        {
+            sign = signer.Sign(SignString.Build(p), charset);
+        }
+        p.TryAdd("sign", sign);
+        p.TryAdd("sign_type", signType.ToString());
+        var sb = new StringBuilder();
+        for (int i = 0; i < p.Count; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append('&');
+            }
+            sb.Append(PercentEncoding.Encode(p.KeyAt(i), charset)).Append('=').Append(PercentEncoding.Encode(p.ValueAt(i), charset));
+        }
+        return sb.ToString();
+    }
+
+    private void StartDelivery(PendingConfirm confirm, bool balanceShort)
+    {
+        string notifyId = IssueNotifyId();
+        string notifyType = balanceShort ? "bptb_unfreeze_notify" : "bptb_result_notify";
+        DateTime beijing = DateTime.UtcNow.AddHours(8);
+        var p = new ParameterList(9);
+        p.TryAdd("notify_type", notifyType);
+        p.TryAdd("notify_time", beijing.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+        p.TryAdd("notify_id", notifyId);
+        p.TryAdd("pay_date", beijing.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture));
+        p.TryAdd("flag", balanceShort ? "bptb_unfreeze_file" : "bptb_result_file");
+        p.TryAdd("file_name", confirm.FileName);
+        string body = SignedQuery(p, confirm.SignType, confirm.Charset);
+        Interlocked.Increment(ref _deliveriesInFlight);
+        _ = Task.Run(() => DeliverAsync(confirm.NotifyUrl!, body, notifyId, confirm.FileName, notifyType, confirm.Charset));
+    }
+
+    // Spec 7.2 (7): until the answer is exactly "success", resend the same notification (same notify_id)
+    // after 2m, 10m, 10m, 1h, 2h, 6h and 15h: 8 deliveries in about 25 hours, scaled by TimeFactor.
+    private async Task DeliverAsync(string url, string body, string notifyId, string fileName, string notifyType, BptbCharset charset)
+    {
+        try
+        {
+            for (int attempt = 1; attempt <= RetrySchedule.Length + 1; attempt++)
+            {
+                if (attempt > 1)
+                {
+                    TimeSpan wait = TimeSpan.FromTicks((long)(RetrySchedule[attempt - 2].Ticks * _options.TimeFactor));
+                    await Task.Delay(wait, _stopping.Token).ConfigureAwait(false);
+                }
+                int status = 0;
+                string response;
+                try
+                {
+                    using var content = new ByteArrayContent(Encoding.ASCII.GetBytes(body));
+                    content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded; charset=" + charset.Name);
+                    using HttpResponseMessage answer = await Delivery.PostAsync(url, content, _stopping.Token).ConfigureAwait(false);
+                    status = (int)answer.StatusCode;
+                    response = await answer.Content.ReadAsStringAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is HttpRequestException || ex is IOException || (ex is TaskCanceledException && !_stopping.IsCancellationRequested))
+                {
+                    response = ex.GetType().Name + ": " + ex.Message;
+                }
+                bool accepted = status == 200 && response == "success";
+                _deliveries.Enqueue(new MockDelivery(notifyId, fileName, notifyType, attempt, DateTime.UtcNow, url, status,
+                    response.Length > 200 ? response.Substring(0, 200) : response, accepted));
+                if (accepted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the gateway stopped: pending deliveries end with it
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _deliveriesInFlight);
+        }
+    }
+
+    private async Task ErrorPageAsync(HttpListenerContext context, string service, string? fileName, string code)
+    {
+        Record(context, service, null, fileName, code);
+        await WriteAsync(context, 200, ConfirmPage.RenderError(code), "text/html").ConfigureAwait(false);
+    }
+
+    private void Record(HttpListenerContext context, string service, string? notifyId, string? fileName, string answer) =>
+        _requests.Enqueue(new MockGatewayRequest(DateTime.UtcNow, context.Request.HttpMethod, context.Request.Url?.PathAndQuery ?? string.Empty, service, notifyId, fileName, answer));
+
+    private static void Redirect(HttpListenerContext context, string location)
+    {
+        context.Response.StatusCode = 302;
+        context.Response.RedirectLocation = location;
+        context.Response.ContentLength64 = 0;
+        context.Response.Close();
+    }
 
     private static async Task WriteAsync(HttpListenerContext context, int status, string body, string contentType)
     {
@@ -244,4 +591,38 @@ public sealed class MockGateway : IDisposable
         context.Response.Close();
     }
 
+    private sealed class UploadedFile
+    {
+        public UploadedFile(PaymentFile file, string email)
+        {
+            File = file;
+            Email = email;
+        }
+
+        public PaymentFile File { get; }
+
+        public string Email { get; }
+
+        public bool Confirmed { get; set; }
+    }
+
+    private sealed class PendingConfirm
+    {
+        public PendingConfirm(string fileName, string email, string returnUrl, string? notifyUrl, SignType signType, BptbCharset charset)
+        {
+            FileName = fileName;
+            Email = email;
+            ReturnUrl = returnUrl;
+            NotifyUrl = notifyUrl;
+            SignType = signType;
+            Charset = charset;
+        }
+
+        public string FileName { get; }
+        public string Email { get; }
+        public string ReturnUrl { get; }
+        public string? NotifyUrl { get; }
+        public SignType SignType { get; }
+        public BptbCharset Charset { get; }
+    }
 }

@@ -15,62 +15,51 @@ public sealed class NotificationResult
         SignString = signString;
         IsValid = isValid;
         Reason = reason;
-        string? notifyId = parameters["notify_id"];
-        string? notifyType = parameters["notify_type"];
-        Kind = notifyId != null || notifyType != null ? NotificationKind.Notify : NotificationKind.Return;
-        NotifyId = notifyId;
-        NotifyType = notifyType;
-        SignType = parameters["sign_type"];
-        Sign = parameters["sign"];
-        Flag = parameters["flag"];
-        FileName = parameters["file_name"];
-        Partner = parameters["partner"];
-        ResultCode = parameters["result_code"];
-        NotifyTime = ParseDate(parameters["notify_time"], "yyyy-MM-dd HH:mm:ss");
-        PayDate = ParseDate(parameters["pay_date"], "yyyyMMdd");
-        IsSuccess = parameters["is_success"] switch
-        {
-            "T" => true,
-            "F" => false,
-            _ => null,
-        };
     }
 
-    public NotificationKind Kind { get; }
+    // The typed fields are read from the parameters when asked for, not up front: a million-line log is
+    // mostly counted and filtered on IsValid, and parsing two dates per line would cost a third of the work.
+
+    public NotificationKind Kind => RawParameters.IndexOf("notify_id") >= 0 || RawParameters.IndexOf("notify_type") >= 0 ? NotificationKind.Notify : NotificationKind.Return;
 
     public bool IsValid { get; }
 
     /// <summary>Why the input is not valid; null when it is.</summary>
     public string? Reason { get; }
 
-    public string? NotifyType { get; }
+    public string? NotifyType => RawParameters["notify_type"];
 
-    public string? NotifyId { get; }
+    public string? NotifyId => RawParameters["notify_id"];
 
     /// <summary><c>notify_time</c> (Alipay's clock, Beijing time), or null when absent or not <c>yyyy-MM-dd HH:mm:ss</c>.</summary>
-    public DateTime? NotifyTime { get; }
+    public DateTime? NotifyTime => ParseDate(RawParameters["notify_time"], "yyyy-MM-dd HH:mm:ss");
 
     /// <summary><c>pay_date</c> (<c>yyyyMMdd</c>), or null.</summary>
-    public DateTime? PayDate { get; }
+    public DateTime? PayDate => ParseDate(RawParameters["pay_date"], "yyyyMMdd");
 
-    public string? Flag { get; }
+    public string? Flag => RawParameters["flag"];
 
-    public string? FileName { get; }
+    public string? FileName => RawParameters["file_name"];
 
-    public string? Partner { get; }
+    public string? Partner => RawParameters["partner"];
 
-    public string? ResultCode { get; }
+    public string? ResultCode => RawParameters["result_code"];
 
     /// <summary>What <see cref="ResultCode"/> means (spec 10), or null when there is no code or it is unknown.</summary>
     public string? ResultDescription => ErrorCode.Find(ResultCode)?.Description;
 
     /// <summary><c>is_success</c>: true for T, false for F, null when absent or anything else.</summary>
-    public bool? IsSuccess { get; }
+    public bool? IsSuccess => RawParameters["is_success"] switch
+    {
+        "T" => true,
+        "F" => false,
+        _ => null,
+    };
 
     /// <summary>The <c>sign_type</c> as received.</summary>
-    public string? SignType { get; }
+    public string? SignType => RawParameters["sign_type"];
 
-    public string? Sign { get; }
+    public string? Sign => RawParameters["sign"];
 
     /// <summary>Exactly what was (or should have been) signed.</summary>
     public string SignString { get; }

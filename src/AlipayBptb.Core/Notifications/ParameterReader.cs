@@ -62,6 +62,10 @@ public static class ParameterReader
     /// <summary>The query part of a URL, an access-log request line, a log line, or the whole body.</summary>
     internal static string ExtractQuery(string input)
     {
+        if (Receiver.CallbackLog.TryGetParameters(input, out string logged))
+        {
+            return logged;
+        }
         string s = input.Trim();
         int q = s.IndexOf('?');
         if (q >= 0)

@@ -107,6 +107,28 @@ public sealed class BptbCharset
         return count;
     }
 
+#if NET
+    /// <summary>Encodes text into a span; throws <see cref="CharsetException"/> as <see cref="GetBytes(string)"/> does.</summary>
+    public int GetBytes(string text, Span<byte> destination)
+    {
+        int count;
+        try
+        {
+            count = Encoding.GetBytes(text, destination);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            throw new CharsetException($"The character U+{(int)ex.CharUnknown:X4} cannot be written in {Name}.", ex);
+        }
+        if (_gb2312Only)
+        {
+            byte[] copy = destination.Slice(0, count).ToArray();
+            CheckGb2312(copy, 0, count);
+        }
+        return count;
+    }
+#endif
+
     public int GetMaxByteCount(int charCount) => Encoding.GetMaxByteCount(charCount);
 
     /// <summary>Decodes bytes; throws <see cref="CharsetException"/> for bytes the charset cannot read.</summary>

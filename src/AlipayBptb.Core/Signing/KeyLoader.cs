@@ -46,7 +46,10 @@ public static class KeyLoader
     }
 
     /// <summary>Loads the merchant's private key (PKCS#8 PEM, PKCS#1 PEM, DSA PEM, or bare base64 PKCS#8).</summary>
-    public static Signer LoadPrivateKey(string text, string source)
+    public static Signer LoadPrivateKey(string text, string source) => CreateSigner(ParsePrivateKey(text, source), source);
+
+    /// <summary>Parses a private key in any accepted form, without making a signer of it.</summary>
+    internal static AsymmetricKeyParameter ParsePrivateKey(string text, string source)
     {
         var (label, der) = Unarmor(text, source);
         AsymmetricKeyParameter key = label switch
@@ -62,7 +65,7 @@ public static class KeyLoader
             "ENCRYPTED PRIVATE KEY" => throw Encrypted(source),
             _ => throw new KeyFormatException($"{Capital(source)} is a PEM '{label}', not a private key: expected BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY or BEGIN DSA PRIVATE KEY."),
         };
-        return CreateSigner(key, source);
+        return key;
     }
 
     /// <summary>Loads Alipay's public key (SubjectPublicKeyInfo PEM, PKCS#1 RSA public PEM, or bare base64 SPKI).</summary>

@@ -10,9 +10,12 @@ namespace AlipayBptb.Core.Signing;
 /// </summary>
 public sealed class Md5Signer : Signer
 {
-    private readonly char[] _key;
+    // The key is ASCII (letters and digits), so its bytes are the same in every supported charset.
+    private readonly byte[] _keyBytes;
     private readonly byte[] _scratchHex = new byte[32];
-#if !NET
+#if NET
+    private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+#else
     private readonly MD5 _md5 = MD5.Create();
 #endif
 
@@ -20,7 +23,11 @@ public sealed class Md5Signer : Signer
     public Md5Signer(ReadOnlySpan<char> key)
     {
         ValidateKey(key);
-        _key = key.ToArray();
+        _keyBytes = new byte[key.Length];
+        for (int i = 0; i < key.Length; i++)
+        {
+            _keyBytes[i] = (byte)key[i];
+        }
     }
 
     public override SignType SignType => SignType.MD5;
@@ -86,45 +93,57 @@ public sealed class Md5Signer : Signer
 
     private void Hash(string signString, BptbCharset charset, Span<byte> hexOut)
     {
-        int max = charset.GetMaxByteCount(signString.Length) + _key.Length;
+        Span<byte> digest = stackalloc byte[16];
+#if NET
+        // Small sign strings (all real ones) are encoded on the stack and hashed with one reused hash object.
+        int max = charset.GetMaxByteCount(signString.Length);
+        byte[]? rented = max > 1024 ? ArrayPool<byte>.Shared.Rent(max) : null;
+        Span<byte> buffer = rented ?? stackalloc byte[1024];
+        try
+        {
+            int n = charset.GetBytes(signString, buffer);
+            _md5.AppendData(buffer.Slice(0, n));
+            _md5.AppendData(_keyBytes);
+            _md5.GetHashAndReset(digest);
+            buffer.Slice(0, n).Clear();
+        }
+        finally
+        {
+            if (rented != null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+#else
+        int max = charset.GetMaxByteCount(signString.Length) + _keyBytes.Length;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(max);
         try
         {
             int n = charset.GetBytes(signString, buffer, 0);
-            // The key is ASCII, so its bytes are the same in every supported charset.
-            for (int i = 0; i < _key.Length; i++)
-            {
-                buffer[n + i] = (byte)_key[i];
-            }
-            n += _key.Length;
-            Span<byte> digest = stackalloc byte[16];
-#if NET
-            MD5.HashData(new ReadOnlySpan<byte>(buffer, 0, n), digest);
-#else
+            Buffer.BlockCopy(_keyBytes, 0, buffer, n, _keyBytes.Length);
+            n += _keyBytes.Length;
             _md5.ComputeHash(buffer, 0, n).CopyTo(digest);
-#endif
-            const string hexDigits = "0123456789abcdef";
-            for (int i = 0; i < 16; i++)
-            {
-                hexOut[2 * i] = (byte)hexDigits[digest[i] >> 4];
-                hexOut[(2 * i) + 1] = (byte)hexDigits[digest[i] & 0xF];
-            }
             Array.Clear(buffer, 0, n);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+#endif
+        const string hexDigits = "0123456789abcdef";
+        for (int i = 0; i < 16; i++)
+        {
+            hexOut[2 * i] = (byte)hexDigits[digest[i] >> 4];
+            hexOut[(2 * i) + 1] = (byte)hexDigits[digest[i] & 0xF];
+        }
     }
 
     protected override void Dispose(bool disposing)
     {
-        Array.Clear(_key, 0, _key.Length);
-#if !NET
+        Array.Clear(_keyBytes, 0, _keyBytes.Length);
         if (disposing)
         {
             _md5.Dispose();
         }
-#endif
     }
 }

@@ -1,0 +1,28 @@
+namespace AlipayBptb.Core.Mock;
+
+/// <summary>What the stand-in gateway knows: the partner and its keys, the payer, and how fast time runs.</summary>
+public sealed class MockGatewayOptions
+{
+    public string Partner { get; set; } = string.Empty;
+
+    /// <summary>The partner's MD5 security code, to check MD5 requests and sign MD5 answers.</summary>
+    public string? Md5Key { get; set; }
+
+    /// <summary>The merchant's RSA or DSA public key (PEM or bare base64), to check RSA or DSA requests.</summary>
+    public string? MerchantPublicKey { get; set; }
+
+    /// <summary>"Alipay's" RSA private key (PEM) to sign what it sends; generated when not given.</summary>
+    public string? AlipayPrivateKey { get; set; }
+
+    /// <summary>The payer account's payment password (支付密码), asked on the confirm page.</summary>
+    public string PaymentPassword { get; set; } = string.Empty;
+
+    /// <summary>The payer's balance in yuan: a batch that pays more gets bptb_unfreeze_notify. Null: enough for anything.</summary>
+    public decimal? Balance { get; set; }
+
+    /// <summary>Scales the notification retry schedule (2m, 10m, 10m, 1h, 2h, 6h, 15h): 0.001 makes 2 minutes 120 ms.</summary>
+    public double TimeFactor { get; set; } = 1.0;
+
+    /// <summary>The port on 127.0.0.1; 0 picks a free one.</summary>
+    public int Port { get; set; }
+}

@@ -1,0 +1,111 @@
+using System;
+using System.Globalization;
+using System.Text;
+
+namespace AlipayBptb.Core.Receiver;
+
+/// <summary>
+/// The notify receiver's log format: one line per callback received, six fields separated by tabs:
+/// <c>time method remote check target body</c>. <c>time</c> is UTC, ISO 8601 with milliseconds;
+/// <c>check</c> is <c>-</c> (no key given), <c>valid</c>, <c>invalid:reason</c> or <c>unreadable:reason</c>;
+/// <c>target</c> is the path and query as requested; <c>body</c> is the request body, or <c>-</c> when empty.
+/// Target and body are written as received, except that control characters, spaces, '%' can stay, and every
+/// byte outside printable ASCII is percent-escaped: the line stays one line, and percent-decoding it gives
+/// back exactly what was sent.
+/// </summary>
+public static class CallbackLog
+{
+    public static string FormatLine(DateTime utc, string method, string remote, string check, string target, byte[] body, int bodyLength)
+    {
+        var sb = new StringBuilder(64 + target.Length + (bodyLength * 3 / 2));
+        sb.Append(utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append('\t')
+          .Append(Safe(method)).Append('\t')
+          .Append(Safe(remote)).Append('\t')
+          .Append(Safe(check)).Append('\t');
+        AppendEscaped(sb, Encoding.UTF8.GetBytes(target.Length == 0 ? "-" : target), target.Length == 0 ? 1 : Encoding.UTF8.GetByteCount(target));
+        sb.Append('\t');
+        if (bodyLength == 0)
+        {
+            sb.Append('-');
+        }
+        else
+        {
+            AppendEscaped(sb, body, bodyLength);
+        }
+        sb.Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Finds the parameters in a receiver log line: the body when there is one, else the target's query.
+    /// False when the line is not in this format.
+    /// </summary>
+    public static bool TryGetParameters(string line, out string parameters)
+    {
+        parameters = string.Empty;
+        // Cheap test first: 2026-11-25T... and exactly five tabs.
+        if (line.Length < 25 || line[4] != '-' || line[10] != 'T' || !char.IsDigit(line[0]))
+        {
+            return false;
+        }
+        int tabs = 0;
+        int targetStart = -1;
+        int bodyStart = -1;
+        for (int i = 0; i < line.Length; i++)
+        {
+            if (line[i] == '\t')
+            {
+                tabs++;
+                if (tabs == 4)
+                {
+                    targetStart = i + 1;
+                }
+                else if (tabs == 5)
+                {
+                    bodyStart = i + 1;
+                }
+            }
+        }
+        if (tabs != 5)
+        {
+            return false;
+        }
+        string body = line.Substring(bodyStart).TrimEnd('\r', '\n');
+        if (body != "-")
+        {
+            parameters = body;
+            return true;
+        }
+        string target = line.Substring(targetStart, bodyStart - 1 - targetStart);
+        int q = target.IndexOf('?');
+        parameters = q < 0 ? string.Empty : target.Substring(q + 1);
+        return true;
+    }
+
+    private static void AppendEscaped(StringBuilder sb, byte[] bytes, int count)
+    {
+        const string hex = "0123456789ABCDEF";
+        for (int i = 0; i < count; i++)
+        {
+            byte b = bytes[i];
+            if (b > 0x20 && b < 0x7F)
+            {
+                sb.Append((char)b);
+            }
+            else
+            {
+                sb.Append('%').Append(hex[b >> 4]).Append(hex[b & 0xF]);
+            }
+        }
+    }
+
+    private static string Safe(string field)
+    {
+        var sb = new StringBuilder(field.Length);
+        foreach (char c in field)
+        {
+            sb.Append(c < 0x20 || c == 0x7F ? ' ' : c);
+        }
+        return sb.Length == 0 ? "-" : sb.ToString();
+    }
+}

@@ -1,0 +1,247 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Signing;
+
+namespace AlipayBptb.Core.Receiver;
+
+/// <summary>
+/// The merchant's side of the callbacks: an HTTP listener for return_url and notify_url that writes every
+/// request to an append-only log (<see cref="CallbackLog"/>), flushed to disk before it answers, and
+/// answers exactly <c>success</c> only after that write succeeded, an error status otherwise, so that
+/// Alipay retries and nothing is lost. With a key it also checks each signature and marks the record;
+/// forged posts are logged too.
+/// </summary>
+public sealed class NotifyReceiver : IDisposable
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    private readonly HttpListener _listener;
+    private readonly FileStream _log;
+    private readonly object _writeGate = new();
+    private readonly NotificationVerifier? _verifier;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+    private long _received;
+    private int _failNext;
+
+    private NotifyReceiver(HttpListener listener, string url, string logPath, FileStream log, NotificationVerifier? verifier)
+    {
+        _listener = listener;
+        Url = url;
+        LogPath = logPath;
+        _log = log;
+        _verifier = verifier;
+        _loop = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>The address being listened on (the prefix, with the port chosen when it was 0).</summary>
+    public string Url { get; }
+
+    public string LogPath { get; }
+
+    /// <summary>Callbacks received and logged since start.</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    public bool IsRunning => _listener.IsListening;
+
+    /// <summary>
+    /// Starts listening on <paramref name="prefix"/> (such as <c>http://127.0.0.1:8080/alipay/</c>; port 0
+    /// picks a free port), appending to <paramref name="logPath"/>.
+    /// </summary>
+    public static NotifyReceiver Start(string prefix, string logPath, NotificationVerifier? verifier = null)
+    {
+        if (prefix.Length == 0 || prefix[prefix.Length - 1] != '/')
+        {
+            prefix += "/";
+        }
+        if (!Uri.TryCreate(prefix.Replace("://+", "://plus").Replace("://*", "://star"), UriKind.Absolute, out Uri? uri) || uri.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new ArgumentException($"The prefix '{prefix}' is not an http prefix such as http://127.0.0.1:8080/alipay/.", nameof(prefix));
+        }
+        bool freePort = uri.Port == 0;
+        string directory = Path.GetDirectoryName(Path.GetFullPath(logPath))!;
+        Directory.CreateDirectory(directory);
+        // Append-only, and readable by others (a reconciliation task may read while we write).
+        var log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
+        for (int attempt = 0; ; attempt++)
+        {
+            string actual = freePort ? ReplacePort(prefix, FreePort()) : prefix;
+            var listener = new HttpListener();
+            listener.Prefixes.Add(actual);
+            try
+            {
+                listener.Start();
+                return new NotifyReceiver(listener, actual.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1"), Path.GetFullPath(logPath), log, verifier);
+            }
+            catch (HttpListenerException) when (freePort && attempt < 5)
+            {
+                listener.Close();
+            }
+            catch
+            {
+                listener.Close();
+                log.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Test knob: log the next <paramref name="count"/> callbacks but answer them with an error, as a failing merchant would.</summary>
+    public void FailNext(int count) => Interlocked.Exchange(ref _failNext, count);
+
+    public void Stop()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        _stopping.Cancel();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+        lock (_writeGate)
+        {
+            _log.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _stopping.Dispose();
+    }
+
+    public override string ToString() => Url;
+
+    private static string ReplacePort(string prefix, int port)
+    {
+        int hostStart = prefix.IndexOf("://", StringComparison.Ordinal) + 3;
+        int colon = prefix.IndexOf(':', hostStart);
+        int slash = prefix.IndexOf('/', hostStart);
+        return prefix.Substring(0, colon + 1) + port + prefix.Substring(slash);
+    }
+
+    private static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (HttpListenerException)
+            {
+                continue;
+            }
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        try
+        {
+            HttpListenerRequest request = context.Request;
+            byte[] body = new byte[MaxBodyBytes];
+            int length = 0;
+            if (request.HasEntityBody)
+            {
+                int n;
+                while (length < body.Length && (n = await request.InputStream.ReadAsync(body, length, body.Length - length).ConfigureAwait(false)) > 0)
+                {
+                    length += n;
+                }
+            }
+            string target = request.RawUrl ?? "/";
+            string check = Check(target, body, length);
+            string line = CallbackLog.FormatLine(DateTime.UtcNow, request.HttpMethod, request.RemoteEndPoint?.ToString() ?? "-", check, target, body, length);
+            byte[] bytes = Encoding.UTF8.GetBytes(line);
+            try
+            {
+                lock (_writeGate)
+                {
+                    _log.Write(bytes, 0, bytes.Length);
+                    // On disk before Alipay hears "success": after that it never sends this notification again.
+                    _log.Flush(flushToDisk: true);
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is UnauthorizedAccessException)
+            {
+                await AnswerAsync(context, 503, "error: the callback could not be recorded", "text/plain").ConfigureAwait(false);
+                return;
+            }
+            Interlocked.Increment(ref _received);
+            if (Interlocked.Decrement(ref _failNext) >= 0)
+            {
+                await AnswerAsync(context, 500, "fail", "text/plain").ConfigureAwait(false);
+                return;
+            }
+            Interlocked.Exchange(ref _failNext, 0);
+            await AnswerAsync(context, 200, "success", "text/plain").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpListenerException || ex is ObjectDisposedException || ex is IOException || ex is InvalidOperationException)
+        {
+            // the caller went away, or the receiver is stopping: it was not told "success", so it will retry
+        }
+    }
+
+    private string Check(string target, byte[] body, int length)
+    {
+        if (_verifier == null)
+        {
+            return "-";
+        }
+        string input = length > 0 ? Encoding.ASCII.GetString(body, 0, length) : target;
+        NotificationResult? result;
+        string? unreadable;
+        lock (_verifier)
+        {
+            // Signers reuse their hash and key objects: one callback at a time.
+            result = _verifier.Verify(input, out unreadable);
+        }
+        string check = result == null ? "unreadable:" + unreadable : result.IsValid ? "valid" : "invalid:" + result.Reason;
+        return check.Replace('\t', ' ');
+    }
+
+    private static async Task AnswerAsync(HttpListenerContext context, int status, string text, string contentType)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength64 = bytes.Length;
+        await context.Response.OutputStream.WriteAsync(bytes, 0, bytes.Length).ConfigureAwait(false);
+        context.Response.Close();
+    }
+}
