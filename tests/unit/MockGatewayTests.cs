@@ -1,0 +1,272 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using AlipayBptb.Core.Gateway;
+using AlipayBptb.Core.Mock;
+using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Receiver;
+using AlipayBptb.Core.Signing;
+using Xunit;
+
+namespace AlipayBptb.Tests;
+
+/// <summary>The whole confirm loop on loopback: the mock gateway, the payer's browser, the merchant's receiver.</summary>
+public sealed class MockGatewayTests : IDisposable
+{
+    private const string Partner = "2088002464631181";
+    private const string Md5Key = "k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4";
+    private const string Password = "pay-123456";
+    private const string Payer = "123@abc.com";
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "bptb-gw-" + Guid.NewGuid().ToString("N"));
+    private readonly MockGateway _gateway;
+    private readonly List<NotifyReceiver> _receivers = new();
+
+    public MockGatewayTests()
+    {
+        Directory.CreateDirectory(_dir);
+        // 2 minutes become 60 ms, 10 minutes 300 ms: the schedule's shape, in test time.
+        _gateway = MockGateway.Start(new MockGatewayOptions { Partner = Partner, Md5Key = Md5Key, PaymentPassword = Password, TimeFactor = 0.0005, Balance = 1000m });
+    }
+
+    public void Dispose()
+    {
+        _gateway.Dispose();
+        foreach (NotifyReceiver r in _receivers)
+        {
+            r.Dispose();
+        }
+        Directory.Delete(_dir, true);
+    }
+
+    private string LogPath => Path.Combine(_dir, "callbacks.log");
+
+    private NotifyReceiver StartReceiver(string prefix = "http://127.0.0.1:0/alipay/")
+    {
+        var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        NotifyReceiver r = NotifyReceiver.Start(prefix, LogPath, verifier);
+        _receivers.Add(r);
+        return r;
+    }
+
+    private static byte[] PaymentFile(int lines, decimal amount = 0.01m, string account = "6225885719900000")
+    {
+        var sb = new StringBuilder();
+        sb.Append("日期,总金额,总笔数,支付宝账号(Email),,,,,,\r\n");
+        sb.Append("20261125,").Append((amount * lines).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)).Append(',').Append(lines).Append(',').Append(Payer).Append(",,,,,,\r\n");
+        sb.Append("商户流水号,收款银行户名,收款银行账号,收款卡户银行,收款银行所在省份,收款银行所在市,收款支行名称,金额,对公对私标志,备注\r\n");
+        for (int i = 1; i <= lines; i++)
+        {
+            sb.Append(i).Append(",王建斌,").Append(account).Append(",招商银行,浙江省,杭州市,招商银行浙江支行,")
+              .Append(amount.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)).Append(",2,测试\r\n");
+        }
+        return BptbCharset.Get("gbk").GetBytes(sb.ToString());
+    }
+
+    private ConfirmRequest Request(NotifyReceiver receiver, string fileName, string email = Payer, string key = Md5Key)
+    {
+        using var signer = new Md5Signer(key);
+        var builder = new ConfirmRequestBuilder(Partner, email, receiver.Url + "return", receiver.Url + "notify", BptbCharset.Utf8, signer, _gateway.Url);
+        return builder.Build(fileName);
+    }
+
+    private string[] NotifyLines() => File.ReadAllLines(LogPath).Where(l => l.Contains("\tPOST\t", StringComparison.Ordinal)).ToArray();
+
+    [Fact]
+    public async Task The_spec_sample_file_is_confirmed_returned_and_notified()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        PaymentFile file = _gateway.AddPaymentFile(Path.Combine(Vectors.Dir, "sample-payment-file-gbk.csv"), "20111123-001.csv");
+        Assert.Equal(2, file.Details.Count);
+        Assert.Equal("王建斌", file.Details[0].Name);
+        Assert.Equal(0.02m, file.TotalAmount);
+
+        MockConfirmation c = await MockBrowser.ConfirmAsync(Request(receiver, file.FileName).Url, Password);
+        Assert.True(c.IsSuccess);
+        Assert.Equal("USER_CONFIRM_SUCC", c.ResultCode);
+        Assert.Equal(200, c.ReturnStatus);
+        Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
+
+        MockDelivery d = Assert.Single(_gateway.Deliveries);
+        Assert.True(d.Accepted);
+        Assert.Equal("bptb_result_notify", d.NotifyType);
+        string[] lines = File.ReadAllLines(LogPath);
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, l => Assert.Equal("valid", l.Split('\t')[3]));
+        var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, Partner, BptbCharset.Utf8);
+        NotificationResult notify = verifier.Verify(NotifyLines()[0], out _)!;
+        Assert.True(notify.IsValid, notify.Reason);
+        Assert.Equal(d.NotifyId, notify.NotifyId);
+        Assert.Equal("bptb_result_file", notify.Flag);
+    }
+
+    [Fact]
+    public async Task Non_success_answers_are_retried_until_success_same_notify_id_all_logged()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        _gateway.AddPaymentFile("f1.csv", PaymentFile(3));
+        // Returns come by GET, notifications by POST; fail the two POSTs that follow the confirmation.
+        receiver.FailNext(3); // the return (GET) and the first two notifications fail
+        MockConfirmation c = await MockBrowser.ConfirmAsync(Request(receiver, "f1.csv").Url, Password);
+        Assert.True(c.IsSuccess);
+        Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
+
+        MockDelivery[] deliveries = _gateway.Deliveries;
+        Assert.Equal(3, deliveries.Length);
+        Assert.Single(deliveries.Select(d => d.NotifyId).Distinct());
+        Assert.Equal(new[] { false, false, true }, deliveries.Select(d => d.Accepted).ToArray());
+        Assert.Equal(new[] { 500, 500, 200 }, deliveries.Select(d => d.Status).ToArray());
+        string[] logged = NotifyLines();
+        Assert.Equal(3, logged.Length);
+        Assert.All(logged, l => Assert.Contains("notify_id=" + deliveries[0].NotifyId, l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_receiver_stopped_mid_run_loses_nothing_it_answered_success_for()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        string prefix = receiver.Url;
+        for (int i = 0; i < 10; i++)
+        {
+            _gateway.AddPaymentFile($"r{i}.csv", PaymentFile(1));
+        }
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, $"r{i}.csv").Url, Password)).IsSuccess);
+        }
+        receiver.Stop();
+        for (int i = 5; i < 10; i++)
+        {
+            // The payer gets back to a dead return_url; the notification is refused and retried.
+            Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, $"r{i}.csv").Url, Password)).IsSuccess);
+        }
+        await Task.Delay(200);
+        StartReceiver(prefix);
+        Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(15)));
+
+        MockDelivery[] deliveries = _gateway.Deliveries;
+        string[] accepted = deliveries.Where(d => d.Accepted).Select(d => d.NotifyId).ToArray();
+        Assert.Equal(10, accepted.Length);
+        Assert.Equal(10, accepted.Distinct().Count());
+        Assert.Contains(deliveries, d => !d.Accepted && d.Status == 0); // some were refused while it was down
+        string log = File.ReadAllText(LogPath);
+        foreach (string id in accepted)
+        {
+            Assert.Contains("notify_id=" + id, log, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Two_hundred_parallel_confirmations_each_confirm_once_and_notify_once()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        const int count = 200;
+        for (int i = 0; i < count; i++)
+        {
+            _gateway.AddPaymentFile($"p{i:D3}.csv", PaymentFile(2));
+        }
+        string[] urls = Enumerable.Range(0, count).Select(i => Request(receiver, $"p{i:D3}.csv").Url).ToArray();
+        using var gate = new SemaphoreSlim(32);
+        MockConfirmation[] results = await Task.WhenAll(urls.Select(async url =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                return await MockBrowser.ConfirmAsync(url, Password);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        Assert.All(results, r => Assert.True(r.IsSuccess, r.ResultCode));
+        Assert.All(_gateway.Files.Values, Assert.True);
+        Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(30)));
+
+        MockDelivery[] accepted = _gateway.Deliveries.Where(d => d.Accepted).ToArray();
+        Assert.Equal(count, accepted.Length);
+        Assert.Equal(count, accepted.Select(d => d.NotifyId).Distinct().Count());
+        Assert.Equal(count, accepted.Select(d => d.FileName).Distinct().Count());
+        string[] notifies = NotifyLines();
+        Assert.Equal(_gateway.Deliveries.Length, notifies.Length);
+        Assert.Equal(count, notifies.Select(l => l.Split('\t')[5]).Distinct().Count());
+
+        // A second confirmation of any of them is refused: the batch was confirmed already.
+        MockConfirmation again = await MockBrowser.ConfirmAsync(urls[17], Password);
+        Assert.False(again.IsSuccess);
+        Assert.Equal("USER_CONFIRM_SUCC", again.ResultCode);
+    }
+
+    [Fact]
+    public async Task The_gateway_answers_with_the_spec_codes()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        _gateway.AddPaymentFile("ok.csv", PaymentFile(1));
+        _gateway.AddPaymentFile("bad.csv", PaymentFile(2, account: "not-digits!"));
+        string ok = Request(receiver, "ok.csv").Url;
+
+        Assert.Equal("ILLEGAL_SIGN", (await MockBrowser.ConfirmAsync(ok.Replace("file_name=ok.csv", "file_name=ok2.csv"), Password)).ResultCode);
+        Assert.Equal("ILLEGAL_SIGN", (await MockBrowser.ConfirmAsync(Request(receiver, "ok.csv", key: "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz").Url, Password)).ResultCode);
+        Assert.Equal("ILLEGAL_CHARSET", (await MockBrowser.ConfirmAsync(ok.Replace("_input_charset=utf-8", "_input_charset=latin1"), Password)).ResultCode);
+        Assert.Equal("ILLEGAL_SIGN_TYPE", (await MockBrowser.ConfirmAsync(ok.Replace("sign_type=MD5", "sign_type=SHA"), Password)).ResultCode);
+        Assert.Equal("ILLEGAL_SECURITY_PROFILE", (await MockBrowser.ConfirmAsync(ok.Replace("sign_type=MD5", "sign_type=RSA"), Password)).ResultCode);
+        Assert.Equal("ILLEGAL_SERVICE", (await MockBrowser.ConfirmAsync(ok.Replace("service=bptb_user_confirm", "service=bptb_nope"), Password)).ResultCode);
+
+        MockConfirmation missing = await MockBrowser.ConfirmAsync(Request(receiver, "nope.csv").Url, Password);
+        Assert.Equal(("FILE_NOT_EXIST", (bool?)false), (missing.ResultCode, missing.IsSuccess));
+        Assert.Equal("ACCOUNT_NOT_CONSISTENT", (await MockBrowser.ConfirmAsync(Request(receiver, "ok.csv", email: "other@abc.com").Url, Password)).ResultCode);
+        Assert.Equal("DETAIL_VALIDATED_FAIL", (await MockBrowser.ConfirmAsync(Request(receiver, "bad.csv").Url, Password)).ResultCode);
+        MockConfirmation wrong = await MockBrowser.ConfirmAsync(ok, "wrong password");
+        Assert.Equal(("USER_PASS_ERROR", (bool?)null), (wrong.ResultCode, wrong.IsSuccess));
+        Assert.False(_gateway.Files["ok.csv"]);
+        Assert.True((await MockBrowser.ConfirmAsync(ok, Password)).IsSuccess);
+        Assert.Equal("USER_CONFIRM_SUCC", (await MockBrowser.ConfirmAsync(ok, Password)).ResultCode);
+    }
+
+    [Fact]
+    public async Task A_short_balance_sends_the_unfreeze_notification()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        _gateway.AddPaymentFile("big.csv", PaymentFile(2, amount: 600m));
+        Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, "big.csv").Url, Password)).IsSuccess);
+        Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
+        Assert.Equal("bptb_unfreeze_notify", Assert.Single(_gateway.Deliveries).NotifyType);
+        Assert.Contains("flag=bptb_unfreeze_file", NotifyLines()[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rsa_requests_get_answers_signed_with_alipays_key()
+    {
+        using var gateway = MockGateway.Start(new MockGatewayOptions { Partner = Partner, MerchantPublicKey = Vectors.Text("rsa2048.pub.pem"), PaymentPassword = Password, TimeFactor = 0.0005 });
+        NotifyReceiver receiver = StartReceiver();
+        gateway.AddPaymentFile("rsa.csv", PaymentFile(1));
+        using Signer merchant = KeyLoader.LoadPrivateKey(Vectors.Text("rsa2048.pk8.pem"), "test");
+        string url = new ConfirmRequestBuilder(Partner, Payer, receiver.Url + "return", receiver.Url + "notify", BptbCharset.Get("gbk"), merchant, gateway.Url).Build("rsa.csv").Url;
+        MockConfirmation c = await MockBrowser.ConfirmAsync(url, Password);
+        Assert.True(c.IsSuccess, c.ResultCode);
+        Assert.True(gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
+        var verifier = new NotificationVerifier(new[] { KeyLoader.LoadPublicKey(gateway.AlipayPublicKey, "alipay") }, null, Partner, BptbCharset.Get("gbk"));
+        Assert.True(verifier.Verify(c.ReturnUrl!, out _)!.IsValid);
+        Assert.True(verifier.Verify(NotifyLines()[0], out _)!.IsValid);
+    }
+
+    [Fact]
+    public async Task The_receiver_logs_forged_and_binary_posts_one_line_each_and_answers_exactly_success()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        using var http = new HttpClient();
+        using HttpResponseMessage forged = await http.PostAsync(receiver.Url + "notify", new StringContent("notify_id=x&sign_type=MD5&sign=00000000000000000000000000000000&file_name=a.csv", Encoding.ASCII, "application/x-www-form-urlencoded"));
+        using HttpResponseMessage binary = await http.PostAsync(receiver.Url + "notify", new ByteArrayContent(new byte[] { 0, 1, 2, (byte)'\n', (byte)'\t', 0xC8, 0xFF }));
+        Assert.Equal("success", await forged.Content.ReadAsStringAsync());
+        Assert.Equal("success", await binary.Content.ReadAsStringAsync());
+        string[] lines = File.ReadAllLines(LogPath);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("invalid:signature does not verify", lines[0].Split('\t')[3], StringComparison.Ordinal);
+        Assert.Equal("%00%01%02%0A%09%C8%FF", lines[1].Split('\t')[5]);
+        Assert.Equal(6, lines[1].Split('\t').Length);
+    }
+}
