@@ -146,6 +146,11 @@ switch ($Task) {
     }
     'build' { Invoke-Build }
     'test' {
+        if ($IsLinux) {
+            # The browser test drives Debian's Chromium; the project installs it, never a person.
+            & bash (Join-Path $root 'tools/install-browser.sh')
+            if ($LASTEXITCODE -ne 0) { throw 'Chromium and ChromeDriver could not be installed (see above).' }
+        }
         $tools = Restore-Tools
         Invoke-Build
         $env:ALIPAYBPTB_PACKAGE = Invoke-Package

@@ -1,11 +1,15 @@
 <#
 .SYNOPSIS
-    The module's main job on embedded defaults: no Alipay account, no internet.
+    The module's main job on embedded defaults: the whole bptb_user_confirm loop of spec section 2,
+    on one machine, with no Alipay account and no network beyond loopback.
 .DESCRIPTION
-    1. Makes throwaway keys: an MD5 security code, a merchant RSA-2048 and DSA-1024 key, and an "Alipay" RSA key.
-    2. Builds the confirm URL for the spec's sample request (spec 4.3) with MD5, RSA and DSA.
-    3. Signs the spec's sample notification (spec 6.3) as Alipay would, with .NET's own RSA, and verifies it.
-    4. Asks a loopback stand-in for Alipay's gateway whether the notification is genuine (notify_verify).
+    1. Throwaway keys: an MD5 security code and the merchant's RSA-2048 and DSA-1024 keys.
+    2. Confirm URLs for the spec's sample request with MD5, RSA and DSA (what is signed, and how).
+    3. The loop: a local Alipay gateway and the merchant's notify receiver start; the spec's sample
+       payment file is "uploaded"; New-BptbConfirmUrl builds the request; a payer confirms it over HTTP
+       as a browser would; the signed return and the asynchronous notification arrive at the receiver
+       (one answered "fail" first, to show the retry); Test-BptbNotification checks them;
+       Invoke-BptbNotifyVerify asks the gateway whether they are genuine; a summary follows.
 #>
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/AlipayBptb')
@@ -20,6 +24,8 @@ function Show { $input | Out-String -Width 170 | Write-Host }
 
 $work = Join-Path ([IO.Path]::GetTempPath()) "alipaybptb-demo-$PID"
 $null = New-Item -ItemType Directory -Force $work
+$gateway = $null
+$receiver = $null
 try {
     Write-Step 'Throwaway keys (nothing here is a real key)'
     $alphabet = [char[]]'abcdefghijklmnopqrstuvwxyz0123456789'
@@ -28,14 +34,14 @@ try {
     $md5Plain = $null
     $merchantRsa = [Security.Cryptography.RSA]::Create(2048)
     $merchantDsa = [Security.Cryptography.DSA]::Create(1024)
-    $alipayRsa = [Security.Cryptography.RSA]::Create(2048)
-    Set-Content (Join-Path $work 'merchant_rsa.pem') $merchantRsa.ExportPkcs8PrivateKeyPem()
-    Set-Content (Join-Path $work 'merchant_dsa.pem') $merchantDsa.ExportPkcs8PrivateKeyPem()
-    Set-Content (Join-Path $work 'alipay_public.pem') $alipayRsa.ExportSubjectPublicKeyInfoPem()
-    Write-Host "MD5 security code (a SecureString), merchant RSA-2048 and DSA-1024 keys, Alipay RSA-2048 public key in $work"
+    $rsaKeyPath = Join-Path $work 'merchant_rsa.pem'
+    $dsaKeyPath = Join-Path $work 'merchant_dsa.pem'
+    Set-Content $rsaKeyPath $merchantRsa.ExportPkcs8PrivateKeyPem()
+    Set-Content $dsaKeyPath $merchantDsa.ExportPkcs8PrivateKeyPem()
+    Write-Host "An MD5 security code (a SecureString) and the merchant's RSA-2048 and DSA-1024 keys, in $work"
 
     Write-Step 'Confirm URLs for the spec sample request (spec 4.3), one per sign type'
-    $request = @{
+    $sample = @{
         Partner   = '2088002464631181'
         Email     = 'gongsi1@shoufei.com'
         FileName  = 'I069900000120880019120653302010020902.csv'
@@ -43,44 +49,72 @@ try {
         NotifyUrl = 'http://www.test.com/notify/alipay/interface.htm'
     }
     $requests = @(
-        New-BptbConfirmUrl @request -Key $md5Key
-        New-BptbConfirmUrl @request -PrivateKeyPath (Join-Path $work 'merchant_rsa.pem')
-        New-BptbConfirmUrl @request -PrivateKeyPath (Join-Path $work 'merchant_dsa.pem') -InputCharset gbk
+        New-BptbConfirmUrl @sample -Key $md5Key
+        New-BptbConfirmUrl @sample -PrivateKeyPath $rsaKeyPath
+        New-BptbConfirmUrl @sample -PrivateKeyPath $dsaKeyPath -InputCharset gbk
     )
     $requests | Format-Table SignType, Charset, @{ n = 'Sign'; e = { $_.Sign.Substring(0, [Math]::Min(24, $_.Sign.Length)) + '…' } } -AutoSize | Show
     Write-Host 'What is signed (the same for every sign type, charset aside):'
     Write-Host "  $($requests[0].SignString)"
-    Write-Host 'The RSA request URL:'
-    Write-Host "  $($requests[1].Url)"
-    $roundTrip = $requests | ForEach-Object { ($_.Url | ConvertTo-BptbSignString -Charset $_.Charset) -ceq $_.SignString }
-    Write-Host "Each URL decodes back to its sign string: $(-not ($roundTrip -contains $false))"
+    $roundTrip = -not ($requests | Where-Object { ($_.Url | ConvertTo-BptbSignString -Charset $_.Charset) -cne $_.SignString })
+    Write-Host "Each URL decodes back to its sign string: $roundTrip"
 
-    Write-Step 'A notification signed by "Alipay" (spec 6.3 sample), verified with Alipay''s public key'
-    $gateway = Start-BptbMockGateway -Partner $request.Partner
-    $notifyId = $gateway.IssueNotifyId()
-    $body = "pay_date=20101130&flag=bptb_result_file&file_name=$($request.FileName)&notify_type=bptb_result_notify&notify_time=2010-11-30+14%3a29%3a00&notify_id=$notifyId"
-    $signString = ConvertTo-BptbSignString $body
-    # Signed with .NET's RSA directly, not with this module: the verification below is of an independent signature.
-    $signature = [Convert]::ToBase64String($alipayRsa.SignData([Text.Encoding]::UTF8.GetBytes($signString), 'SHA1', [Security.Cryptography.RSASignaturePadding]::Pkcs1))
-    $notification = "$body&sign_type=RSA&sign=$([Uri]::EscapeDataString($signature))"
-    $forged = $notification.Replace('bptb_result_notify', 'bptb_unfreeze_notify')
-    $md5Downgrade = "$body&sign_type=MD5&sign=0123456789abcdef0123456789abcdef"
-    $results = $notification, $forged, $md5Downgrade, 'not a notification at all' |
-        Test-BptbNotification -PublicKeyPath (Join-Path $work 'alipay_public.pem') -ErrorAction SilentlyContinue -ErrorVariable unreadable
-    $results | Format-Table IsValid, Kind, NotifyType, FileName, Reason -AutoSize | Show
-    Write-Host "Unreadable input reported as an error, pipeline went on: $($unreadable[0].Exception.Message)"
+    Write-Step 'The loop: a local Alipay gateway and the merchant''s notify receiver'
+    $partner = $sample.Partner
+    $password = ConvertTo-SecureString 'demo-pay-password' -AsPlainText -Force
+    $merchantPublic = Join-Path $work 'merchant_rsa.pub.pem'
+    Set-Content $merchantPublic $merchantRsa.ExportSubjectPublicKeyInfoPem()
+    # Time runs 1000 times faster: Alipay's retry after 2 minutes comes after 120 ms.
+    $gateway = Start-BptbMockGateway -Partner $partner -PublicKeyPath $merchantPublic -PaymentPassword $password -TimeFactor 0.001
+    $log = Join-Path $work 'callbacks.log'
+    $receiver = Start-BptbNotifyReceiver -LogPath $log -PublicKey $gateway.AlipayPublicKey
+    Write-Host "Gateway  $($gateway.Url)  (knows the merchant's RSA public key; signs with its own RSA key)"
+    Write-Host "Receiver $($receiver.Url)  (logs every callback to $log before answering)"
 
-    Write-Step "Is it genuine? notify_verify against a loopback stand-in gateway ($($gateway.Url))"
-    $results | Where-Object IsValid | Invoke-BptbNotifyVerify -Partner $request.Partner -Gateway $gateway.Url |
-        Format-Table Verified, NotifyId, Response, @{ n = 'File'; e = { $_.Notification.FileName } } -AutoSize | Show
-    'forged-notify-id' | Invoke-BptbNotifyVerify -Partner $request.Partner -Gateway $gateway.Url |
-        Format-Table Verified, NotifyId, Response -AutoSize | Show
-    $gateway.Requests | Format-Table Method, Service, NotifyId, Answer -AutoSize | Show
-    $gateway | Stop-BptbMockGateway
+    $file = Add-BptbMockPaymentFile $gateway (Join-Path $PSScriptRoot '20111123-001.csv')
+    Write-Host "Uploaded $($file.FileName): $($file.TotalCount) payments, $($file.TotalAmount) yuan, payer $($file.Email)"
 
-    $ok = (-not ($roundTrip -contains $false)) -and $results[0].IsValid -and -not $results[1].IsValid -and -not $results[2].IsValid
+    $request = New-BptbConfirmUrl -Partner $partner -Email $file.Email -FileName $file.FileName -PrivateKeyPath $rsaKeyPath `
+        -ReturnUrl "$($receiver.Url)return" -NotifyUrl "$($receiver.Url)notify" -Gateway $gateway.Url
+    Write-Host "Confirm URL: $($request.Url.Substring(0, 120))…"
+
+    # The merchant's first answer fails (after logging it), so Alipay has to send the notification again.
+    $receiver.FailNext(2)   # the browser's return and the first notification
+    $confirmation = $request | Confirm-BptbMockPayment -PaymentPassword $password
+    Write-Host "The payer typed the password and confirmed: $($confirmation.ResultCode), back at the merchant's return_url"
+    $null = $gateway.WaitForDeliveries([TimeSpan]::FromSeconds(20))
+
+    Write-Step 'What the gateway saw and sent'
+    $gateway.Requests | Format-Table Method, Service, FileName, Answer -AutoSize | Show
+    $gateway.Deliveries | Format-Table Attempt, NotifyType, NotifyId, Status, Response, Accepted -AutoSize | Show
+
+    Write-Step 'What the receiver logged, checked with Alipay''s public key'
+    $checked = Get-Content $log | Test-BptbNotification -PublicKey $gateway.AlipayPublicKey -Partner $partner
+    $checked | Format-Table IsValid, Kind, FileName, NotifyType, NotifyId, ResultCode -AutoSize | Show
+
+    Write-Step 'Is each notification genuine? notify_verify, asked of the gateway'
+    $verified = $checked | Where-Object { $_.IsValid -and $_.Kind -eq 'Notify' } | Sort-Object NotifyId -Unique |
+        Invoke-BptbNotifyVerify -Partner $partner -Gateway $gateway.Url
+    $verified | Format-Table Verified, NotifyId, Response, @{ n = 'File'; e = { $_.Notification.FileName } } -AutoSize | Show
+
+    Write-Step 'A forged notification posted to the receiver'
+    $forged = "notify_type=bptb_result_notify&notify_id=forged&file_name=$($file.FileName)&sign_type=RSA&sign=AAAA"
+    $answer = Invoke-RestMethod -Method Post -Uri "$($receiver.Url)notify" -Body $forged -ContentType 'application/x-www-form-urlencoded'
+    $last = Get-Content $log -Tail 1 | Test-BptbNotification -PublicKey $gateway.AlipayPublicKey
+    Write-Host "Logged and answered '$answer' (so it is never lost), and marked invalid: $($last.Reason)"
+
+    $notifies = @($checked | Where-Object Kind -EQ 'Notify')
+    $ok = $roundTrip -and $confirmation.IsSuccess -and $gateway.Files[$file.FileName] -and
+        ($notifies | Where-Object { -not $_.IsValid }).Count -eq 0 -and $notifies.Count -ge 2 -and
+        @($verified | Where-Object Verified).Count -eq 1 -and -not $last.IsValid
+    Write-Step 'Summary'
+    Write-Host ("File {0} confirmed: {1}; notification deliveries: {2} (one notify id: {3}); all callbacks valid: {4}; notify_verify: {5}" -f
+        $file.FileName, $gateway.Files[$file.FileName], $gateway.Deliveries.Count, (@($gateway.Deliveries.NotifyId | Sort-Object -Unique).Count -eq 1),
+        (@($checked | Where-Object { -not $_.IsValid }).Count -eq 0), (@($verified.Verified) -join ','))
     Write-Host "`nDemo $(if ($ok) { 'completed: every step behaved as the spec says.' } else { 'FAILED: see above.' })" -ForegroundColor $(if ($ok) { 'Green' } else { 'Red' })
     if (-not $ok) { exit 1 }
 } finally {
+    if ($receiver) { $receiver | Stop-BptbNotifyReceiver }
+    if ($gateway) { $gateway | Stop-BptbMockGateway }
     Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue
 }

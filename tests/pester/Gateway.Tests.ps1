@@ -1,0 +1,88 @@
+#requires -Modules Pester
+# The confirm loop through the cmdlets, as the demo and a merchant's integration test run it.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ModulePath -Force
+    $partner = '2088002464631181'
+    $key = ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force
+    $pw = ConvertTo-SecureString 'pay-123456' -AsPlainText -Force
+    $sample = Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv'
+}
+
+Describe 'Start-BptbMockGateway and Start-BptbNotifyReceiver' {
+    BeforeEach {
+        $gw = Start-BptbMockGateway -Partner $partner -Key $key -PaymentPassword $pw -TimeFactor 0.0005
+        $log = Join-Path $TestDrive "callbacks-$([guid]::NewGuid().ToString('N')).log"
+        $rcv = Start-BptbNotifyReceiver -LogPath $log -Key $key
+        $confirm = @{ Partner = $partner; Key = $key; Gateway = $gw.Url; ReturnUrl = "$($rcv.Url)return"; NotifyUrl = "$($rcv.Url)notify" }
+    }
+    AfterEach {
+        $rcv | Stop-BptbNotifyReceiver
+        $gw | Stop-BptbMockGateway
+    }
+
+    It 'runs the whole loop: upload, confirm, return, notification, verification, notify_verify' {
+        $file = Add-BptbMockPaymentFile $gw $sample -FileName '20111123-001.csv'
+        $file.TotalCount | Should -Be 2
+        $result = New-BptbConfirmUrl @confirm -Email $file.Email -FileName $file.FileName | Confirm-BptbMockPayment -PaymentPassword $pw
+        $result.IsSuccess | Should -BeTrue
+        $result.ResultCode | Should -Be 'USER_CONFIRM_SUCC'
+        $gw.WaitForDeliveries([TimeSpan]::FromSeconds(10)) | Should -BeTrue
+        $gw.Files['20111123-001.csv'] | Should -BeTrue
+
+        $checked = Get-Content $log | Test-BptbNotification -Key $key -Partner $partner
+        $checked.Count | Should -Be 2
+        $checked | ForEach-Object { $_.IsValid | Should -BeTrue -Because $_.Reason }
+        $notify = $checked | Where-Object Kind -EQ 'Notify'
+        $notify.NotifyType | Should -Be 'bptb_result_notify'
+        ($notify | Invoke-BptbNotifyVerify -Partner $partner -Gateway $gw.Url).Verified | Should -BeTrue
+    }
+
+    It 'confirms a folder of files in one pipeline' {
+        $dir = Join-Path $TestDrive 'batch'
+        $null = New-Item -ItemType Directory $dir
+        1..5 | ForEach-Object { Copy-Item $sample (Join-Path $dir "2026112$_-001.csv") }
+        $files = Get-ChildItem $dir -Filter *.csv | Add-BptbMockPaymentFile $gw
+        $files.Count | Should -Be 5
+        $results = $files | New-BptbConfirmUrl @confirm -Email '123@abc.com' | Confirm-BptbMockPayment -PaymentPassword $pw
+        ($results | Where-Object IsSuccess).Count | Should -Be 5
+        $gw.WaitForDeliveries([TimeSpan]::FromSeconds(10)) | Should -BeTrue
+        @($gw.Deliveries | Where-Object Accepted).Count | Should -Be 5
+    }
+
+    It 'shows a wrong password and a tampered request as the spec codes' {
+        $file = Add-BptbMockPaymentFile $gw $sample -FileName 'a.csv'
+        $request = New-BptbConfirmUrl @confirm -Email $file.Email -FileName 'a.csv'
+        ($request | Confirm-BptbMockPayment -PaymentPassword (ConvertTo-SecureString 'wrong' -AsPlainText -Force)).ResultCode | Should -Be 'USER_PASS_ERROR'
+        ($request.Url.Replace('file_name=a.csv', 'file_name=b.csv') | Confirm-BptbMockPayment -PaymentPassword $pw).ResultCode | Should -Be 'ILLEGAL_SIGN'
+        $gw.Files['a.csv'] | Should -BeFalse
+    }
+
+    It 'keeps one log across a receiver restart' {
+        Add-BptbMockPaymentFile $gw $sample -FileName 'r1.csv' | Out-Null
+        Add-BptbMockPaymentFile $gw $sample -FileName 'r2.csv' | Out-Null
+        $url = $rcv.Url
+        New-BptbConfirmUrl @confirm -Email '123@abc.com' -FileName 'r1.csv' | Confirm-BptbMockPayment -PaymentPassword $pw | Out-Null
+        $gw.WaitForDeliveries([TimeSpan]::FromSeconds(10)) | Should -BeTrue
+        $rcv | Stop-BptbNotifyReceiver
+        New-BptbConfirmUrl @confirm -Email '123@abc.com' -FileName 'r2.csv' | Confirm-BptbMockPayment -PaymentPassword $pw | Out-Null
+        Start-Sleep -Milliseconds 100
+        $script:rcv = Start-BptbNotifyReceiver -Prefix $url -LogPath $log -Key $key
+        $gw.WaitForDeliveries([TimeSpan]::FromSeconds(15)) | Should -BeTrue
+        $notifies = Get-Content $log | Test-BptbNotification -Key $key | Where-Object Kind -EQ 'Notify'
+        ($notifies.FileName | Sort-Object -Unique) | Should -Be @('r1.csv', 'r2.csv')
+    }
+
+    It 'refuses to type a password into anything but a loopback gateway' {
+        'https://mapi.alipay.com/gateway.do?service=bptb_user_confirm' | Confirm-BptbMockPayment -PaymentPassword $pw -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NotAMockGateway,*'
+    }
+
+    It 'refuses a payment file uploaded twice under one name' {
+        Add-BptbMockPaymentFile $gw $sample -FileName 'same.csv' | Out-Null
+        Add-BptbMockPaymentFile $gw $sample -FileName 'same.csv' -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PaymentFileRefused,*'
+        $err[0].Exception.Message | Should -Match 'FILE_NAME_REPEAT'
+    }
+}
