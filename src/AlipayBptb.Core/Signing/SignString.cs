@@ -42,6 +42,28 @@ public static class SignString
         {
             return string.Empty;
         }
+        length--; // one '&' fewer than pairs
+#if NET
+        // One allocation, the result itself: this runs for every line of a million-line log.
+        return string.Create(length, (parameters, order.Slice(0, count).ToArray()), static (span, state) =>
+        {
+            int pos = 0;
+            for (int k = 0; k < state.Item2.Length; k++)
+            {
+                if (k > 0)
+                {
+                    span[pos++] = '&';
+                }
+                string key = state.parameters.KeyAt(state.Item2[k]);
+                string value = state.parameters.ValueAt(state.Item2[k]);
+                key.AsSpan().CopyTo(span.Slice(pos));
+                pos += key.Length;
+                span[pos++] = '=';
+                value.AsSpan().CopyTo(span.Slice(pos));
+                pos += value.Length;
+            }
+        });
+#else
         var sb = new StringBuilder(length);
         for (int k = 0; k < count; k++)
         {
@@ -52,5 +74,6 @@ public static class SignString
             sb.Append(parameters.KeyAt(order[k])).Append('=').Append(parameters.ValueAt(order[k]));
         }
         return sb.ToString();
+#endif
     }
 }
