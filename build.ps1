@@ -65,16 +65,23 @@ function Invoke-Build {
     if (Test-Path $moduleOut) { Remove-Item -Recurse -Force $moduleOut }
     $null = New-Item -ItemType Directory -Force $moduleOut
     $cmdlets = Join-Path $root 'src/AlipayBptb.Cmdlets/AlipayBptb.Cmdlets.csproj'
+    $core = Join-Path $root 'src/AlipayBptb.Core/AlipayBptb.Core.csproj'
     $loader = Join-Path $root 'src/AlipayBptb.LoadContext/AlipayBptb.LoadContext.csproj'
-    foreach ($framework in 'net8.0', 'netstandard2.0') {
-        # bin/<framework>/ holds only the loader shim; everything it isolates sits in deps/ beneath it,
-        # where neither PowerShell's nor .NET's own probing finds it.
-        $target = Join-Path $moduleOut "bin/$framework"
-        Invoke-Native dotnet publish $cmdlets -c $Configuration -f $framework -o (Join-Path $target 'deps') --nologo --verbosity quiet
-        Invoke-Native dotnet publish $loader -c $Configuration -f $framework -o $target --nologo --verbosity quiet
-        # PowerShell brings its own automation assembly; a copy beside ours would shadow it.
-        Get-ChildItem $target -Include 'System.Management.Automation.dll', '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
-    }
+    # bin/ holds the cmdlet assembly (netstandard2.0, one for both editions), the manifest's root module;
+    # bin/net8.0 and bin/netstandard2.0 hold what it depends on, which it resolves itself (ModuleInitializer.cs)
+    # in a load context of its own, out of reach of PowerShell's and .NET's own probing.
+    $bin = Join-Path $moduleOut 'bin'
+    $staging = Join-Path $out 'staging'
+    Remove-Item -Recurse -Force $staging -ErrorAction SilentlyContinue
+    Invoke-Native dotnet publish $cmdlets -c $Configuration -o $staging --nologo --verbosity quiet
+    $null = New-Item -ItemType Directory -Force $bin
+    Copy-Item (Join-Path $staging 'AlipayBptb.Cmdlets.dll') $bin
+    Get-ChildItem $staging -Filter *.dll | Where-Object Name -NotIn 'AlipayBptb.Cmdlets.dll', 'System.Management.Automation.dll' |
+        Copy-Item -Destination (New-Item -ItemType Directory -Force (Join-Path $bin 'netstandard2.0'))
+    Invoke-Native dotnet publish $core -c $Configuration -f net8.0 -o (Join-Path $bin 'net8.0') --nologo --verbosity quiet
+    Invoke-Native dotnet publish $loader -c $Configuration -o (Join-Path $bin 'net8.0') --nologo --verbosity quiet
+    Get-ChildItem $bin -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
+    Remove-Item -Recurse -Force $staging
     Copy-Item (Join-Path $root 'module/*') $moduleOut -Recurse -Force
     # Help: MAML and about_ topics from docs/en-US, checked against the built cmdlets in a fresh pwsh.
     $pwsh = Get-PwshCommand

@@ -1,5 +1,6 @@
 @{
-    RootModule           = 'AlipayBptb.psm1'
+    # A binary root module, one build for both editions; it loads its dependencies itself (ModuleInitializer).
+    RootModule           = 'bin/AlipayBptb.Cmdlets.dll'
     ModuleVersion        = '0.0.0' # stamped by build.ps1 from Directory.Build.props
     GUID                 = '6f0c4c39-2b8e-4d0a-9a53-4e1f6d2b7a51'
     Author               = 'AlipayBptb contributors'

@@ -1,46 +1,36 @@
 using System;
 using System.IO;
 using System.Reflection;
-#if NET
 using System.Runtime.Loader;
-#endif
 
 namespace AlipayBptb.LoadContext;
 
 /// <summary>
-/// Loads the module's assemblies so that they cannot clash with other modules' copies of the same
-/// libraries (BouncyCastle is loaded by Az.KeyVault, Posh-ACME and others: "Assembly with same name is
-/// already loaded"). On PowerShell 7 they load into their own AssemblyLoadContext; on Windows PowerShell
-/// 5.1, which has no such contexts, an AssemblyResolve handler serves them from the module's folder.
+/// Keeps the module's dependencies (its core and BouncyCastle) apart from other modules' copies of the same
+/// libraries: BouncyCastle is loaded by Az.KeyVault, Posh-ACME and others, and a second copy in PowerShell's
+/// own context fails with "Assembly with same name is already loaded" or, worse, binds to the other version.
+/// The cmdlet assembly stays in PowerShell's context; what it needs resolves into a context of its own.
 /// </summary>
 public static class ModuleLoader
 {
-    private const string MainAssembly = "AlipayBptb.Cmdlets";
     private static readonly object Gate = new();
-    private static Assembly? _main;
+    private static IsolatedContext? _context;
 
-    /// <summary>Loads the cmdlet assembly (once per process) and returns it for Import-Module -Assembly.</summary>
-    public static Assembly Initialize()
+    /// <summary>Serves the assemblies in <paramref name="folder"/> from the module's own context (once per process).</summary>
+    public static void RegisterDependencies(string folder)
     {
         lock (Gate)
         {
-            if (_main != null)
+            if (_context != null)
             {
-                return _main;
+                return;
             }
-            string folder = Path.Combine(Path.GetDirectoryName(typeof(ModuleLoader).Assembly.Location)!, "deps");
-#if NET
-            var context = new IsolatedContext(folder);
-            _main = context.LoadFromAssemblyName(new AssemblyName(MainAssembly));
-#else
-            AppDomain.CurrentDomain.AssemblyResolve += (_, args) => Resolve(folder, args.Name);
-            _main = Assembly.LoadFrom(Path.Combine(folder, MainAssembly + ".dll"));
-#endif
-            return _main;
+            _context = new IsolatedContext(folder);
+            AssemblyLoadContext.Default.Resolving += (_, name) =>
+                File.Exists(Path.Combine(folder, name.Name + ".dll")) ? _context.LoadFromAssemblyName(name) : null;
         }
     }
 
-#if NET
     /// <summary>The module's own context: its assemblies from its folder, everything else (PowerShell, .NET) shared.</summary>
     private sealed class IsolatedContext : AssemblyLoadContext
     {
@@ -71,11 +61,4 @@ public static class ModuleLoader
             return IntPtr.Zero;
         }
     }
-#else
-    private static Assembly? Resolve(string folder, string fullName)
-    {
-        string path = Path.Combine(folder, new AssemblyName(fullName).Name + ".dll");
-        return File.Exists(path) ? Assembly.LoadFrom(path) : null;
-    }
-#endif
 }
