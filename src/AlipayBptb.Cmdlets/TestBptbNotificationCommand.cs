@@ -27,6 +27,16 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
     [AllowNull]
     public object? InputObject { get; set; }
 
+    /// <summary>Log files to read, wildcards allowed; plain or gzip-compressed.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    public string[]? Path { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    // Not PSPath: Get-Content puts PSPath on every line it reads, and each line would name its whole file.
+    [Alias("FullName", "LP")]
+    public string[]? LiteralPath { get; set; }
+
     [Parameter(Mandatory = true, ParameterSetName = KeySet)]
     public SecureString Key { get; set; } = null!;
 
@@ -92,9 +102,21 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
 
     protected override void ProcessRecord()
     {
+        string[]? paths = Path;
+        string[]? literal = LiteralPath;
+        Path = null; // bound by property name per object: never carried over to the next one
+        LiteralPath = null;
+        if (paths != null || literal != null)
+        {
+            foreach (string file in ResolveFiles(paths, literal))
+            {
+                ReadLog(file);
+            }
+            return;
+        }
         if (InputObject == null)
         {
-            WriteError(Errors.Unreadable(string.Empty, "there is no input (pipe strings, dictionaries or objects, or give -InputObject)"));
+            WriteError(Errors.Unreadable(string.Empty, "there is no input (pipe strings, dictionaries or objects, or give -Path)"));
             return;
         }
         ParameterRead read = InputParameters.Read(InputObject, _verifier!.Charset);
@@ -103,10 +125,14 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
             WriteError(Errors.Unreadable(InputObject, read.Problem!));
             return;
         }
-        NotificationResult result = _verifier.Verify(read.Parameters, read.Problem);
+        Write(_verifier.Verify(read.Parameters, read.Problem));
+    }
+
+    private void Write(NotificationResult result)
+    {
         if (!result.IsValid)
         {
-            WriteVerbose($"Invalid {result.Kind} '{result.FileName ?? result.NotifyId}': {result.Reason}. Sign string: {result.SignString}");
+            WriteVerbose($"Invalid {result.Kind} '{result.FileName ?? result.NotifyId}'{(result.Source == null ? string.Empty : $" ({result.Source}:{result.LineNumber})")}: {result.Reason}. Sign string: {result.SignString}");
         }
         if (Quiet)
         {
@@ -116,6 +142,76 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
         {
             WriteObject(result);
         }
+    }
+
+    // Streams one log: a result per line, an error per unreadable line (naming file and line), progress by bytes.
+    private void ReadLog(string file)
+    {
+        long length = new System.IO.FileInfo(file).Length;
+        var progress = new ProgressRecord(1, "Test-BptbNotification", $"Reading {file}");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long nextReport = 0;
+        try
+        {
+            foreach (LogLine line in LogReader.Read(file))
+            {
+                NotificationResult? result = _verifier!.Verify(line.Text, out string? unreadable);
+                if (result == null)
+                {
+                    var ex = new FormatException($"{file}:{line.Number}: cannot read parameters from '{InputParameters.Describe(line.Text)}': {unreadable}.");
+                    WriteError(new ErrorRecord(ex, "InputUnreadable", ErrorCategory.InvalidData, $"{file}:{line.Number}"));
+                }
+                else
+                {
+                    result.Source = file;
+                    result.LineNumber = line.Number;
+                    Write(result);
+                }
+                // Write-Progress at most four times a second: a million calls would cost more than the work.
+                if (clock.ElapsedMilliseconds >= nextReport)
+                {
+                    nextReport = clock.ElapsedMilliseconds + 250;
+                    progress.PercentComplete = length > 0 ? (int)Math.Min(100, line.BytesRead * 100 / length) : 0;
+                    progress.StatusDescription = $"{line.Number:N0} lines, {line.BytesRead / 1048576.0:N1} of {length / 1048576.0:N1} MB";
+                    WriteProgress(progress);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException || ex is System.IO.InvalidDataException)
+        {
+            WriteError(new ErrorRecord(ex, "LogUnreadable", ErrorCategory.ReadError, file));
+        }
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+    }
+
+    private System.Collections.Generic.IEnumerable<string> ResolveFiles(string[]? paths, string[]? literal)
+    {
+        var files = new System.Collections.Generic.List<string>();
+        foreach (string p in paths ?? Array.Empty<string>())
+        {
+            try
+            {
+                files.AddRange(GetResolvedProviderPathFromPSPath(p, out _));
+            }
+            catch (ItemNotFoundException ex)
+            {
+                WriteError(new ErrorRecord(ex, "LogNotFound", ErrorCategory.ObjectNotFound, p));
+            }
+        }
+        foreach (string p in literal ?? Array.Empty<string>())
+        {
+            string resolved = GetUnresolvedProviderPathFromPSPath(p);
+            if (System.IO.File.Exists(resolved))
+            {
+                files.Add(resolved);
+            }
+            else
+            {
+                WriteError(new ErrorRecord(new ItemNotFoundException($"The log '{p}' does not exist."), "LogNotFound", ErrorCategory.ObjectNotFound, p));
+            }
+        }
+        return files;
     }
 
     protected override void EndProcessing() => Dispose();

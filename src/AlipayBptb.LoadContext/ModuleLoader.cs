@@ -49,13 +49,20 @@ public static class ModuleLoader
 
         protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
         {
-            // Native libraries the module ships (later: SQLite) come from its own folder too.
-            foreach (string candidate in new[] { unmanagedDllName, "lib" + unmanagedDllName + ".so", unmanagedDllName + ".dll", "lib" + unmanagedDllName + ".dylib" })
+            // Native libraries the module ships (SQLite's e_sqlite3) come from its own folder too: from
+            // runtimes/<rid>/native/ as NuGet lays them out, for this OS and processor.
+            string os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
+            string arch = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+            string native = Path.Combine(_folder, "runtimes", os + "-" + arch, "native");
+            foreach (string dir in new[] { native, _folder })
             {
-                string path = Path.Combine(_folder, candidate);
-                if (File.Exists(path))
+                foreach (string candidate in new[] { unmanagedDllName, "lib" + unmanagedDllName + ".so", unmanagedDllName + ".dll", "lib" + unmanagedDllName + ".dylib" })
                 {
-                    return LoadUnmanagedDllFromPath(path);
+                    string path = Path.Combine(dir, candidate);
+                    if (File.Exists(path))
+                    {
+                        return LoadUnmanagedDllFromPath(path);
+                    }
                 }
             }
             return IntPtr.Zero;

@@ -76,6 +76,12 @@ public sealed class NotificationResult
     /// <summary>The line number in <see cref="Source"/>, or 0.</summary>
     public long LineNumber { get; set; }
 
+    /// <summary>Set by Register-BptbNotification: true when the ledger had this notification already.</summary>
+    public bool? IsDuplicate { get; set; }
+
+    /// <summary>Set by Register-BptbNotification: when the ledger first recorded it (UTC).</summary>
+    public DateTime? FirstSeen { get; set; }
+
     private static DateTime? ParseDate(string? value, string format) =>
         value != null && DateTime.TryParseExact(value, format, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime d)
             ? d

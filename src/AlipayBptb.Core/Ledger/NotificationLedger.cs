@@ -1,0 +1,211 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using AlipayBptb.Core.Notifications;
+using Microsoft.Data.Sqlite;
+
+namespace AlipayBptb.Core.Ledger;
+
+/// <summary>One payment file's state, as the ledger knows it (spec 5, 6 and 7.4).</summary>
+public sealed class BatchStatus
+{
+    public string FileName { get; internal set; } = string.Empty;
+
+    /// <summary>is_success of the latest valid return: true (T), false (F), or null when no return came.</summary>
+    public bool? Confirmed { get; internal set; }
+
+    /// <summary>result_code of the latest valid return.</summary>
+    public string? ResultCode { get; internal set; }
+
+    /// <summary>True when a bptb_result_notify came: the batch was processed.</summary>
+    public bool ResultNotified { get; internal set; }
+
+    /// <summary>pay_date of the result notification.</summary>
+    public DateTime? PayDate { get; internal set; }
+
+    /// <summary>True when a bptb_unfreeze_notify came: the balance was short.</summary>
+    public bool BalanceShort { get; internal set; }
+
+    /// <summary>Balance short and no result notification since: the batch waits for money.</summary>
+    public bool Waiting => BalanceShort && !ResultNotified;
+
+    /// <summary>True when notify_verify answered true for one of its notifications, false when only otherwise, null when never asked.</summary>
+    public bool? NotifyVerified { get; internal set; }
+
+    public int Notifications { get; internal set; }
+
+    public int Duplicates { get; internal set; }
+
+    public int Invalid { get; internal set; }
+
+    public DateTime FirstSeen { get; internal set; }
+
+    public DateTime LastSeen { get; internal set; }
+}
+
+/// <summary>
+/// The idempotency ledger (spec 7.4: never act twice on one notification): an SQLite file in WAL mode,
+/// shared safely by concurrent processes (a busy timeout, writes in IMMEDIATE transactions), that records
+/// each valid notification once, by notify_id, and each return once, by file name and result.
+/// </summary>
+public sealed class NotificationLedger : IDisposable
+{
+    private readonly SqliteConnection _connection;
+
+    public NotificationLedger(string path)
+    {
+        Path = path;
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        _connection.Open();
+        Execute("PRAGMA busy_timeout = 30000;");
+        Execute("PRAGMA journal_mode = WAL;");
+        Execute("PRAGMA synchronous = NORMAL;");
+        Execute(@"
+CREATE TABLE IF NOT EXISTS callback (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    notify_id TEXT, notify_type TEXT, file_name TEXT, result_code TEXT, is_success INTEGER,
+    pay_date TEXT, notify_time TEXT, source TEXT, line INTEGER,
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, seen INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS callback_file ON callback(file_name);
+CREATE TABLE IF NOT EXISTS invalid (
+    id INTEGER PRIMARY KEY, file_name TEXT, notify_id TEXT, reason TEXT, source TEXT, line INTEGER, seen TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS invalid_file ON invalid(file_name);
+CREATE TABLE IF NOT EXISTS verification (
+    notify_id TEXT PRIMARY KEY, verified INTEGER NOT NULL, response TEXT, checked TEXT NOT NULL);");
+    }
+
+    public string Path { get; }
+
+    /// <summary>
+    /// Records a batch in one transaction and marks each result with IsDuplicate and FirstSeen.
+    /// Valid notifications are keyed by notify_id, valid returns by file name, is_success and result code;
+    /// invalid ones are counted, never recorded as events.
+    /// </summary>
+    public void Register(IReadOnlyList<NotificationResult> batch)
+    {
+        string now = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture);
+        using SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
+        using SqliteCommand upsert = _connection.CreateCommand();
+        upsert.Transaction = tx;
+        upsert.CommandText = @"
+INSERT INTO callback (key, kind, notify_id, notify_type, file_name, result_code, is_success, pay_date, notify_time, source, line, first_seen, last_seen, seen)
+VALUES ($key, $kind, $notify_id, $notify_type, $file_name, $result_code, $is_success, $pay_date, $notify_time, $source, $line, $now, $now, 1)
+ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen, seen = seen + 1
+RETURNING first_seen, seen;";
+        var p = new Dictionary<string, SqliteParameter>();
+        foreach (string name in new[] { "$key", "$kind", "$notify_id", "$notify_type", "$file_name", "$result_code", "$is_success", "$pay_date", "$notify_time", "$source", "$line", "$now" })
+        {
+            p[name] = upsert.Parameters.Add(name, SqliteType.Text);
+        }
+        upsert.Prepare();
+        using SqliteCommand invalid = _connection.CreateCommand();
+        invalid.Transaction = tx;
+        invalid.CommandText = "INSERT INTO invalid (file_name, notify_id, reason, source, line, seen) VALUES ($file_name, $notify_id, $reason, $source, $line, $now);";
+        var q = new Dictionary<string, SqliteParameter>();
+        foreach (string name in new[] { "$file_name", "$notify_id", "$reason", "$source", "$line", "$now" })
+        {
+            q[name] = invalid.Parameters.Add(name, SqliteType.Text);
+        }
+        foreach (NotificationResult r in batch)
+        {
+            if (!r.IsValid)
+            {
+                q["$file_name"].Value = (object?)r.FileName ?? DBNull.Value;
+                q["$notify_id"].Value = (object?)r.NotifyId ?? DBNull.Value;
+                q["$reason"].Value = (object?)r.Reason ?? DBNull.Value;
+                q["$source"].Value = (object?)r.Source ?? DBNull.Value;
+                q["$line"].Value = r.LineNumber;
+                q["$now"].Value = now;
+                invalid.ExecuteNonQuery();
+                continue;
+            }
+            string key = r.Kind == NotificationKind.Notify
+                ? "notify:" + (r.NotifyId ?? "(none)")
+                : "return:" + r.FileName + "|" + r.RawParameters["is_success"] + "|" + r.ResultCode;
+            p["$key"].Value = key;
+            p["$kind"].Value = r.Kind.ToString();
+            p["$notify_id"].Value = (object?)r.NotifyId ?? DBNull.Value;
+            p["$notify_type"].Value = (object?)r.NotifyType ?? DBNull.Value;
+            p["$file_name"].Value = (object?)r.FileName ?? DBNull.Value;
+            p["$result_code"].Value = (object?)r.ResultCode ?? DBNull.Value;
+            p["$is_success"].Value = r.IsSuccess.HasValue ? (r.IsSuccess.Value ? 1 : 0) : DBNull.Value;
+            p["$pay_date"].Value = (object?)r.RawParameters["pay_date"] ?? DBNull.Value;
+            p["$notify_time"].Value = (object?)r.RawParameters["notify_time"] ?? DBNull.Value;
+            p["$source"].Value = (object?)r.Source ?? DBNull.Value;
+            p["$line"].Value = r.LineNumber;
+            p["$now"].Value = now;
+            using SqliteDataReader reader = upsert.ExecuteReader();
+            reader.Read();
+            r.FirstSeen = DateTime.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+            r.IsDuplicate = reader.GetInt64(1) > 1;
+        }
+        tx.Commit();
+    }
+
+    /// <summary>Records what notify_verify answered for a notify id (the latest answer wins).</summary>
+    public void RecordVerification(string notifyId, bool verified, string response)
+    {
+        using SqliteCommand c = _connection.CreateCommand();
+        c.CommandText = "INSERT INTO verification (notify_id, verified, response, checked) VALUES ($id, $v, $r, $t) ON CONFLICT(notify_id) DO UPDATE SET verified = excluded.verified, response = excluded.response, checked = excluded.checked;";
+        c.Parameters.AddWithValue("$id", notifyId);
+        c.Parameters.AddWithValue("$v", verified ? 1 : 0);
+        c.Parameters.AddWithValue("$r", response);
+        c.Parameters.AddWithValue("$t", DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture));
+        c.ExecuteNonQuery();
+    }
+
+    /// <summary>Each payment file's state; <paramref name="fileNames"/> limits it (null: every file).</summary>
+    public IEnumerable<BatchStatus> Status(ICollection<string>? fileNames)
+    {
+        using SqliteCommand c = _connection.CreateCommand();
+        c.CommandText = @"
+WITH files AS (SELECT file_name FROM callback WHERE file_name IS NOT NULL UNION SELECT file_name FROM invalid WHERE file_name IS NOT NULL)
+SELECT f.file_name,
+  (SELECT is_success FROM callback r WHERE r.file_name = f.file_name AND r.kind = 'Return' ORDER BY r.last_seen DESC LIMIT 1),
+  (SELECT result_code FROM callback r WHERE r.file_name = f.file_name AND r.kind = 'Return' ORDER BY r.last_seen DESC LIMIT 1),
+  (SELECT COUNT(*) FROM callback n WHERE n.file_name = f.file_name AND n.notify_type = 'bptb_result_notify'),
+  (SELECT MAX(pay_date) FROM callback n WHERE n.file_name = f.file_name AND n.notify_type = 'bptb_result_notify'),
+  (SELECT COUNT(*) FROM callback n WHERE n.file_name = f.file_name AND n.notify_type = 'bptb_unfreeze_notify'),
+  (SELECT MAX(v.verified) FROM callback n JOIN verification v ON v.notify_id = n.notify_id WHERE n.file_name = f.file_name),
+  (SELECT COUNT(*) FROM callback n WHERE n.file_name = f.file_name AND n.kind = 'Notify'),
+  (SELECT COALESCE(SUM(seen - 1), 0) FROM callback n WHERE n.file_name = f.file_name),
+  (SELECT COUNT(*) FROM invalid i WHERE i.file_name = f.file_name),
+  (SELECT MIN(t) FROM (SELECT first_seen AS t FROM callback WHERE file_name = f.file_name UNION ALL SELECT seen FROM invalid WHERE file_name = f.file_name)),
+  (SELECT MAX(t) FROM (SELECT last_seen AS t FROM callback WHERE file_name = f.file_name UNION ALL SELECT seen FROM invalid WHERE file_name = f.file_name))
+FROM files f ORDER BY f.file_name;";
+        using SqliteDataReader r = c.ExecuteReader();
+        while (r.Read())
+        {
+            string file = r.GetString(0);
+            if (fileNames != null && !fileNames.Contains(file))
+            {
+                continue;
+            }
+            yield return new BatchStatus
+            {
+                FileName = file,
+                Confirmed = r.IsDBNull(1) ? null : r.GetInt64(1) == 1,
+                ResultCode = r.IsDBNull(2) ? null : r.GetString(2),
+                ResultNotified = r.GetInt64(3) > 0,
+                PayDate = r.IsDBNull(4) ? null : DateTime.TryParseExact(r.GetString(4), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime d) ? d : null,
+                BalanceShort = r.GetInt64(5) > 0,
+                NotifyVerified = r.IsDBNull(6) ? null : r.GetInt64(6) == 1,
+                Notifications = (int)r.GetInt64(7),
+                Duplicates = (int)r.GetInt64(8),
+                Invalid = (int)r.GetInt64(9),
+                FirstSeen = DateTime.Parse(r.GetString(10), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                LastSeen = DateTime.Parse(r.GetString(11), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+            };
+        }
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    private void Execute(string sql)
+    {
+        using SqliteCommand c = _connection.CreateCommand();
+        c.CommandText = sql;
+        c.ExecuteNonQuery();
+    }
+}
