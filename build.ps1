@@ -23,8 +23,8 @@ param(
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
 
-    # bench only: which benchmarks (core, pipeline, notifyverify, import); all by default.
-    [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import')
+    # bench only: which benchmarks (core, pipeline, notifyverify, import, ledger); all by default.
+    [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import', 'ledger')
 )
 
 $ErrorActionPreference = 'Stop'

@@ -66,7 +66,12 @@ try {
     Set-Content $merchantPublic $merchantRsa.ExportSubjectPublicKeyInfoPem()
     # Time runs 1000 times faster: Alipay's retry after 2 minutes comes after 120 ms.
     $gateway = Start-BptbMockGateway -Partner $partner -PublicKeyPath $merchantPublic -PaymentPassword $password -TimeFactor 0.001
-    $log = Join-Path $work 'callbacks.log'
+    # The callback log and the ledger stay in out/demo for the README's scheduled-task example.
+    $demoOut = Join-Path $PSScriptRoot '../out/demo'
+    $null = New-Item -ItemType Directory -Force $demoOut
+    Remove-Item (Join-Path $demoOut '*') -Force -ErrorAction SilentlyContinue
+    $log = Join-Path $demoOut 'callbacks.log'
+    Set-Content (Join-Path $demoOut 'alipay_public.pem') $gateway.AlipayPublicKey
     $receiver = Start-BptbNotifyReceiver -LogPath $log -PublicKey $gateway.AlipayPublicKey
     Write-Host "Gateway  $($gateway.Url)  (knows the merchant's RSA public key; signs with its own RSA key)"
     Write-Host "Receiver $($receiver.Url)  (logs every callback to $log before answering)"
@@ -97,6 +102,14 @@ try {
         Invoke-BptbNotifyVerify -Partner $partner -Gateway $gateway.Url
     $verified | Format-Table Verified, NotifyId, Response, @{ n = 'File'; e = { $_.Notification.FileName } } -AutoSize | Show
 
+    Write-Step 'Reconciliation: register everything once in a ledger, then the batch status'
+    $ledger = Join-Path $demoOut 'bptb.db'
+    $registered = Test-BptbNotification -Path $log -PublicKey $gateway.AlipayPublicKey | Register-BptbNotification -Ledger $ledger
+    Write-Host "Registered $($registered.Count) callbacks; duplicates (the retried notification): $(@($registered | Where-Object IsDuplicate).Count)"
+    $verified | Register-BptbNotification -Ledger $ledger | Out-Null
+    $status = Get-BptbBatchStatus -Ledger $ledger
+    $status | Format-Table FileName, Confirmed, ResultCode, ResultNotified, Waiting, NotifyVerified, Notifications, Duplicates, Invalid -AutoSize | Show
+
     Write-Step 'A forged notification posted to the receiver'
     $forged = "notify_type=bptb_result_notify&notify_id=forged&file_name=$($file.FileName)&sign_type=RSA&sign=AAAA"
     $answer = Invoke-RestMethod -Method Post -Uri "$($receiver.Url)notify" -Body $forged -ContentType 'application/x-www-form-urlencoded'
@@ -106,11 +119,13 @@ try {
     $notifies = @($checked | Where-Object Kind -EQ 'Notify')
     $ok = $roundTrip -and $confirmation.IsSuccess -and $gateway.Files[$file.FileName] -and
         ($notifies | Where-Object { -not $_.IsValid }).Count -eq 0 -and $notifies.Count -ge 2 -and
-        @($verified | Where-Object Verified).Count -eq 1 -and -not $last.IsValid
+        @($verified | Where-Object Verified).Count -eq 1 -and -not $last.IsValid -and
+        $status.Confirmed -and $status.ResultNotified -and $status.NotifyVerified
     Write-Step 'Summary'
     Write-Host ("File {0} confirmed: {1}; notification deliveries: {2} (one notify id: {3}); all callbacks valid: {4}; notify_verify: {5}" -f
         $file.FileName, $gateway.Files[$file.FileName], $gateway.Deliveries.Count, (@($gateway.Deliveries.NotifyId | Sort-Object -Unique).Count -eq 1),
         (@($checked | Where-Object { -not $_.IsValid }).Count -eq 0), (@($verified.Verified) -join ','))
+    Write-Host "The callback log and the ledger are kept in $((Resolve-Path $demoOut).Path) for the README's scheduled-task example."
     Write-Host "`nDemo $(if ($ok) { 'completed: every step behaved as the spec says.' } else { 'FAILED: see above.' })" -ForegroundColor $(if ($ok) { 'Green' } else { 'Red' })
     if (-not $ok) { exit 1 }
 } finally {
