@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Net;
 using System.Net.Http;
-using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -34,7 +33,7 @@ public sealed class MockGateway : IDisposable
         Timeout = TimeSpan.FromSeconds(15),
     };
 
-    private readonly HttpListener _listener;
+    private readonly LoopbackHttpHost _host;
     private readonly MockGatewayOptions _options;
     private readonly ConcurrentDictionary<string, string> _notifyIds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, UploadedFile> _files = new(StringComparer.Ordinal);
@@ -45,16 +44,11 @@ public sealed class MockGateway : IDisposable
     private readonly Dictionary<SignType, Signer> _requestVerifiers = new();
     private readonly Dictionary<SignType, Lazy<Signer>> _answerSigners = new();
     private readonly AlipayKeys _alipayKeys;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _loop;
     private int _deliveriesInFlight;
 
-    private MockGateway(HttpListener listener, int port, MockGatewayOptions options)
+    private MockGateway(MockGatewayOptions options)
     {
-        _listener = listener;
         _options = options;
-        Port = port;
-        Url = $"http://127.0.0.1:{port}/gateway.do";
         if (!string.IsNullOrEmpty(options.Md5Key))
         {
             _requestVerifiers[SignType.MD5] = new Md5Signer(options.Md5Key.AsSpan());
@@ -69,15 +63,15 @@ public sealed class MockGateway : IDisposable
         _alipayKeys = new AlipayKeys(options.AlipayPrivateKey);
         _answerSigners[SignType.RSA] = new Lazy<Signer>(() => KeyLoader.LoadPrivateKey(_alipayKeys.RsaPrivatePem, "Alipay's test key"));
         _answerSigners[SignType.DSA] = new Lazy<Signer>(() => KeyLoader.LoadPrivateKey(_alipayKeys.DsaPrivatePem, "Alipay's test DSA key"));
-        _loop = Task.Run(AcceptLoopAsync);
+        _host = LoopbackHttpHost.Start($"http://127.0.0.1:{options.Port}/", HandleAsync);
     }
 
     public string Partner => _options.Partner;
 
-    public int Port { get; }
+    public int Port => _host.Port;
 
     /// <summary>The gateway address to give <c>-Gateway</c>.</summary>
-    public string Url { get; }
+    public string Url => $"http://127.0.0.1:{Port}/gateway.do";
 
     /// <summary>"Alipay's" RSA public key (SPKI PEM): give it to Test-BptbNotification -PublicKey.</summary>
     public string AlipayPublicKey => _alipayKeys.RsaPublicPem;
@@ -87,7 +81,7 @@ public sealed class MockGateway : IDisposable
 
     public double TimeFactor => _options.TimeFactor;
 
-    public bool IsRunning => _listener.IsListening;
+    public bool IsRunning => _host.IsListening;
 
     /// <summary>Every request so far, oldest first.</summary>
     public MockGatewayRequest[] Requests => _requests.ToArray();
@@ -122,30 +116,7 @@ public sealed class MockGateway : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), "The time factor must be positive.");
         }
-        for (int attempt = 0; ; attempt++)
-        {
-            int chosen = options.Port != 0 ? options.Port : FreePort();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{chosen}/");
-            try
-            {
-                listener.Start();
-            }
-            catch (HttpListenerException) when (options.Port == 0 && attempt < 5)
-            {
-                listener.Close(); // the free port was taken meanwhile: pick another
-                continue;
-            }
-            try
-            {
-                return new MockGateway(listener, chosen, options);
-            }
-            catch
-            {
-                listener.Close();
-                throw;
-            }
-        }
+        return new MockGateway(options);
     }
 
     /// <summary>Starts a gateway that knows only a partner: notify_verify answers, no confirmations.</summary>
@@ -197,33 +168,11 @@ public sealed class MockGateway : IDisposable
         return true;
     }
 
-    public void Stop()
-    {
-        if (_stopping.IsCancellationRequested)
-        {
-            return;
-        }
-        _stopping.Cancel();
-        try
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-        }
-    }
+    public void Stop() => _host.Stop();
 
     public void Dispose()
     {
-        Stop();
+        _host.Dispose();
         foreach (Signer s in _requestVerifiers.Values)
         {
             s.Dispose();
@@ -238,36 +187,6 @@ public sealed class MockGateway : IDisposable
     }
 
     public override string ToString() => Url;
-
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception) when (_stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (HttpListenerException)
-            {
-                continue;
-            }
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
 
     private async Task HandleAsync(HttpListenerContext context)
     {
@@ -352,7 +271,7 @@ public sealed class MockGateway : IDisposable
                     await WriteAsync(context, 200, fault.Body, "text/plain").ConfigureAwait(false);
                     return;
                 case MockFaultKind.Delay:
-                    await Task.Delay(fault.Delay, _stopping.Token).ConfigureAwait(false);
+                    await Task.Delay(fault.Delay, _host.Stopping).ConfigureAwait(false);
                     break;
             }
         }
@@ -529,7 +448,7 @@ public sealed class MockGateway : IDisposable
                 if (attempt > 1)
                 {
                     TimeSpan wait = TimeSpan.FromTicks((long)(RetrySchedule[attempt - 2].Ticks * _options.TimeFactor));
-                    await Task.Delay(wait, _stopping.Token).ConfigureAwait(false);
+                    await Task.Delay(wait, _host.Stopping).ConfigureAwait(false);
                 }
                 int status = 0;
                 string response;
@@ -537,11 +456,11 @@ public sealed class MockGateway : IDisposable
                 {
                     using var content = new ByteArrayContent(Encoding.ASCII.GetBytes(body));
                     content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded; charset=" + charset.Name);
-                    using HttpResponseMessage answer = await Delivery.PostAsync(url, content, _stopping.Token).ConfigureAwait(false);
+                    using HttpResponseMessage answer = await Delivery.PostAsync(url, content, _host.Stopping).ConfigureAwait(false);
                     status = (int)answer.StatusCode;
                     response = await answer.Content.ReadAsStringAsync().ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is HttpRequestException || ex is IOException || (ex is TaskCanceledException && !_stopping.IsCancellationRequested))
+                catch (Exception ex) when (ex is HttpRequestException || ex is IOException || (ex is TaskCanceledException && !_host.Stopping.IsCancellationRequested))
                 {
                     response = ex.GetType().Name + ": " + ex.Message;
                 }
@@ -581,15 +500,8 @@ public sealed class MockGateway : IDisposable
         context.Response.Close();
     }
 
-    private static async Task WriteAsync(HttpListenerContext context, int status, string body, string contentType)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(body);
-        context.Response.StatusCode = status;
-        context.Response.ContentType = contentType + "; charset=utf-8";
-        context.Response.ContentLength64 = bytes.Length;
-        await context.Response.OutputStream.WriteAsync(bytes, 0, bytes.Length).ConfigureAwait(false);
-        context.Response.Close();
-    }
+    private static Task WriteAsync(HttpListenerContext context, int status, string body, string contentType) =>
+        LoopbackHttpHost.AnswerAsync(context, status, body, contentType + "; charset=utf-8");
 
     private sealed class UploadedFile
     {

@@ -1,10 +1,10 @@
 using System;
 using System.IO;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 
@@ -21,34 +21,30 @@ public sealed class NotifyReceiver : IDisposable
 {
     public const int MaxBodyBytes = 64 * 1024;
 
-    private readonly HttpListener _listener;
+    private readonly LoopbackHttpHost _host;
     private readonly FileStream _log;
     private readonly object _writeGate = new();
     private readonly NotificationVerifier? _verifier;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _loop;
     private long _received;
     private int _failNext;
 
-    private NotifyReceiver(HttpListener listener, string url, string logPath, FileStream log, NotificationVerifier? verifier)
+    private NotifyReceiver(string prefix, string logPath, FileStream log, NotificationVerifier? verifier)
     {
-        _listener = listener;
-        Url = url;
         LogPath = logPath;
         _log = log;
         _verifier = verifier;
-        _loop = Task.Run(AcceptLoopAsync);
+        _host = LoopbackHttpHost.Start(prefix, HandleAsync);
     }
 
     /// <summary>The address being listened on (the prefix, with the port chosen when it was 0).</summary>
-    public string Url { get; }
+    public string Url => _host.Prefix.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1");
 
     public string LogPath { get; }
 
     /// <summary>Callbacks received and logged since start.</summary>
     public long Received => Interlocked.Read(ref _received);
 
-    public bool IsRunning => _listener.IsListening;
+    public bool IsRunning => _host.IsListening;
 
     /// <summary>
     /// Starts listening on <paramref name="prefix"/> (such as <c>http://127.0.0.1:8080/alipay/</c>; port 0
@@ -64,31 +60,18 @@ public sealed class NotifyReceiver : IDisposable
         {
             throw new ArgumentException($"The prefix '{prefix}' is not an http prefix such as http://127.0.0.1:8080/alipay/.", nameof(prefix));
         }
-        bool freePort = uri.Port == 0;
         string directory = Path.GetDirectoryName(Path.GetFullPath(logPath))!;
         Directory.CreateDirectory(directory);
         // Append-only, and readable by others (a reconciliation task may read while we write).
         var log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
-        for (int attempt = 0; ; attempt++)
+        try
         {
-            string actual = freePort ? ReplacePort(prefix, FreePort()) : prefix;
-            var listener = new HttpListener();
-            listener.Prefixes.Add(actual);
-            try
-            {
-                listener.Start();
-                return new NotifyReceiver(listener, actual.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1"), Path.GetFullPath(logPath), log, verifier);
-            }
-            catch (HttpListenerException) when (freePort && attempt < 5)
-            {
-                listener.Close();
-            }
-            catch
-            {
-                listener.Close();
-                log.Dispose();
-                throw;
-            }
+            return new NotifyReceiver(prefix, Path.GetFullPath(logPath), log, verifier);
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
         }
     }
 
@@ -97,26 +80,7 @@ public sealed class NotifyReceiver : IDisposable
 
     public void Stop()
     {
-        if (_stopping.IsCancellationRequested)
-        {
-            return;
-        }
-        _stopping.Cancel();
-        try
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-        }
+        _host.Stop();
         lock (_writeGate)
         {
             _log.Dispose();
@@ -126,48 +90,10 @@ public sealed class NotifyReceiver : IDisposable
     public void Dispose()
     {
         Stop();
-        _stopping.Dispose();
+        _host.Dispose();
     }
 
     public override string ToString() => Url;
-
-    private static string ReplacePort(string prefix, int port)
-    {
-        int hostStart = prefix.IndexOf("://", StringComparison.Ordinal) + 3;
-        int colon = prefix.IndexOf(':', hostStart);
-        int slash = prefix.IndexOf('/', hostStart);
-        return prefix.Substring(0, colon + 1) + port + prefix.Substring(slash);
-    }
-
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception) when (_stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (HttpListenerException)
-            {
-                continue;
-            }
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
 
     private async Task HandleAsync(HttpListenerContext context)
     {
@@ -235,13 +161,6 @@ public sealed class NotifyReceiver : IDisposable
         return check.Replace('\t', ' ');
     }
 
-    private static async Task AnswerAsync(HttpListenerContext context, int status, string text, string contentType)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        context.Response.StatusCode = status;
-        context.Response.ContentType = contentType;
-        context.Response.ContentLength64 = bytes.Length;
-        await context.Response.OutputStream.WriteAsync(bytes, 0, bytes.Length).ConfigureAwait(false);
-        context.Response.Close();
-    }
+    private static Task AnswerAsync(HttpListenerContext context, int status, string text, string contentType) =>
+        LoopbackHttpHost.AnswerAsync(context, status, text, contentType);
 }
