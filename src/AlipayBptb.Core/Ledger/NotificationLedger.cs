@@ -86,19 +86,26 @@ CREATE TABLE IF NOT EXISTS verification (
     {
         string now = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture);
         using SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
-        using SqliteCommand upsert = _connection.CreateCommand();
-        upsert.Transaction = tx;
-        upsert.CommandText = @"
+        // New rows (nearly all, in a nightly run) take one plain INSERT whose row count says "new"; only a
+        // duplicate pays for the UPDATE that counts it and reads back when it was first seen.
+        using SqliteCommand insert = _connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = @"
 INSERT INTO callback (key, kind, notify_id, notify_type, file_name, result_code, is_success, pay_date, notify_time, source, line, first_seen, last_seen, seen)
 VALUES ($key, $kind, $notify_id, $notify_type, $file_name, $result_code, $is_success, $pay_date, $notify_time, $source, $line, $now, $now, 1)
-ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen, seen = seen + 1
-RETURNING first_seen, seen;";
+ON CONFLICT(key) DO NOTHING;";
         var p = new Dictionary<string, SqliteParameter>();
         foreach (string name in new[] { "$key", "$kind", "$notify_id", "$notify_type", "$file_name", "$result_code", "$is_success", "$pay_date", "$notify_time", "$source", "$line", "$now" })
         {
-            p[name] = upsert.Parameters.Add(name, SqliteType.Text);
+            p[name] = insert.Parameters.Add(name, SqliteType.Text);
         }
-        upsert.Prepare();
+        insert.Prepare();
+        using SqliteCommand again = _connection.CreateCommand();
+        again.Transaction = tx;
+        again.CommandText = "UPDATE callback SET last_seen = $now, seen = seen + 1 WHERE key = $key RETURNING first_seen;";
+        SqliteParameter againKey = again.Parameters.Add("$key", SqliteType.Text);
+        SqliteParameter againNow = again.Parameters.Add("$now", SqliteType.Text);
+        DateTime nowTime = DateTime.Parse(now, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
         using SqliteCommand invalid = _connection.CreateCommand();
         invalid.Transaction = tx;
         invalid.CommandText = "INSERT INTO invalid (file_name, notify_id, reason, source, line, seen) VALUES ($file_name, $notify_id, $reason, $source, $line, $now);";
@@ -135,10 +142,16 @@ RETURNING first_seen, seen;";
             p["$source"].Value = (object?)r.Source ?? DBNull.Value;
             p["$line"].Value = r.LineNumber;
             p["$now"].Value = now;
-            using SqliteDataReader reader = upsert.ExecuteReader();
-            reader.Read();
-            r.FirstSeen = DateTime.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-            r.IsDuplicate = reader.GetInt64(1) > 1;
+            if (insert.ExecuteNonQuery() == 1)
+            {
+                r.FirstSeen = nowTime;
+                r.IsDuplicate = false;
+                continue;
+            }
+            againKey.Value = key;
+            againNow.Value = now;
+            r.FirstSeen = DateTime.Parse((string)again.ExecuteScalar()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+            r.IsDuplicate = true;
         }
         tx.Commit();
     }
