@@ -186,3 +186,37 @@ Describe 'Get-BptbBatchStatus' {
         }
     }
 }
+
+Describe 'The scheduled reconciliation example' {
+    It 'runs against a receiver log, twice, and reports each batch once' {
+        $partner = '2088002464631181'
+        $vectors = Join-Path $PSScriptRoot '../vectors'
+        $pw = ConvertTo-SecureString 'pay-123456' -AsPlainText -Force
+        $gw = Start-BptbMockGateway -Partner $partner -PublicKeyPath (Join-Path $vectors 'rsa2048.pub.pem') -PaymentPassword $pw -TimeFactor 0.0005
+        try {
+            $dir = Join-Path $TestDrive 'reconcile'
+            $null = New-Item -ItemType Directory $dir
+            $pub = Join-Path $dir 'alipay_public.pem'
+            Set-Content $pub $gw.AlipayPublicKey
+            $rcv = Start-BptbNotifyReceiver -LogPath (Join-Path $dir 'callbacks.log') -PublicKeyPath $pub
+            Add-BptbMockPaymentFile $gw (Join-Path $vectors 'sample-payment-file-gbk.csv') -FileName 'r.csv' | Out-Null
+            New-BptbConfirmUrl -Partner $partner -Email '123@abc.com' -FileName 'r.csv' -PrivateKeyPath (Join-Path $vectors 'rsa2048.pk8.pem') -Gateway $gw.Url `
+                -ReturnUrl "$($rcv.Url)return" -NotifyUrl "$($rcv.Url)notify" | Confirm-BptbMockPayment -PaymentPassword $pw | Out-Null
+            $gw.WaitForDeliveries([TimeSpan]::FromSeconds(10)) | Should -BeTrue
+            $rcv | Stop-BptbNotifyReceiver
+            $example = Join-Path $PSScriptRoot '../../examples/reconcile.ps1'
+            $run = "& '$example' -Log '$dir/callbacks.log' -Ledger '$dir/bptb.db' -PublicKeyPath '$pub' -Report '$dir/batches.csv' -Module '$ModulePath'"
+            $first = Invoke-FreshPwsh $run
+            $first.Output | Should -Match 'New valid callbacks: 2'
+            $first.Output | Should -Match 'Batches: 1'
+            $second = Invoke-FreshPwsh $run
+            $second.Output | Should -Match 'New valid callbacks: 0'
+            $report = Import-Csv (Join-Path $dir 'batches.csv')
+            $report.FileName | Should -Be 'r.csv'
+            $report.Confirmed | Should -Be 'True'
+            $report.ResultNotified | Should -Be 'True'
+        } finally {
+            $gw | Stop-BptbMockGateway
+        }
+    }
+}
