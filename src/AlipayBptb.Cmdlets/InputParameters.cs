@@ -21,7 +21,7 @@ internal static class InputParameters
             case string s:
                 return ParameterReader.Read(s, charset);
             case NotificationResult n:
-                return FromList(n.RawParameters);
+                return FromList(n.RawParameters, n.ReadProblem);
             case ConfirmRequest r:
                 return FromDictionary(r.Parameters);
             case IDictionary d:

@@ -47,6 +47,17 @@ public class ConfirmRequestTests
     }
 
     [Fact]
+    public void Ampersands_and_equals_signs_in_values_survive_the_url()
+    {
+        using var signer = new Md5Signer(Md5Key);
+        ConfirmRequest r = new ConfirmRequestBuilder(Partner, "x&email=y@z.com", "http://www.test.com/r", null, BptbCharset.Utf8, signer).Build("a&b=c.csv");
+        ParameterRead read = ParameterReader.Read(r.Url, BptbCharset.Utf8);
+        Assert.Equal("a&b=c.csv", read.Parameters["file_name"]);
+        Assert.Equal("x&email=y@z.com", read.Parameters["email"]);
+        Assert.Equal(r.Sign, signer.Sign(SignString.Build(read.Parameters), BptbCharset.Utf8));
+    }
+
+    [Fact]
     public void Base64_signature_characters_survive_the_url()
     {
         using Signer signer = KeyLoader.LoadPrivateKey(Vectors.Text("rsa2048.pk8.pem"), "test");

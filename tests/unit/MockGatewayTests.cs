@@ -255,6 +255,34 @@ public sealed class MockGatewayTests : IDisposable
     }
 
     [Fact]
+    public async Task An_oversized_body_is_logged_but_never_answered_success()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        using var http = new HttpClient();
+        using HttpResponseMessage answer = await http.PostAsync(receiver.Url + "notify", new StringContent("a=" + new string('x', NotifyReceiver.MaxBodyBytes), Encoding.ASCII, "application/x-www-form-urlencoded"));
+        Assert.Equal(413, (int)answer.StatusCode);
+        string line = Assert.Single(File.ReadAllLines(LogPath));
+        Assert.StartsWith("unreadable:the body is larger", line.Split('\t')[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_receiver_checks_the_whole_body_as_the_merchant_reads_it()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        _gateway.AddPaymentFile("s.csv", PaymentFile(1));
+        Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, "s.csv").Url, Password)).IsSuccess);
+        Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
+        string genuine = NotifyLines()[0].Split('\t')[5];
+        using var http = new HttpClient();
+        using HttpResponseMessage smuggled = await http.PostAsync(receiver.Url + "notify", new StringContent("file_name=evil.csv&x=?" + genuine, Encoding.ASCII, "application/x-www-form-urlencoded"));
+        string[] lines = NotifyLines();
+        Assert.Equal("valid", lines[0].Split('\t')[3]);
+        Assert.StartsWith("invalid:", lines[1].Split('\t')[3], StringComparison.Ordinal);
+        var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        Assert.False(verifier.Verify(lines[1], out _)!.IsValid); // reading the log agrees with the live check
+    }
+
+    [Fact]
     public async Task The_receiver_logs_forged_and_binary_posts_one_line_each_and_answers_exactly_success()
     {
         NotifyReceiver receiver = StartReceiver();

@@ -116,6 +116,28 @@ public class NotificationVerifierTests
     }
 
     [Fact]
+    public void A_body_is_read_whole_so_unsigned_parameters_cannot_ride_along()
+    {
+        // A genuine notification appended after a '?' in a smuggled value: the merchant's code would read
+        // file_name=evil.csv, so the whole body must be what is verified.
+        string smuggled = "file_name=evil.csv&x=?" + SignedMd5(Body);
+        NotificationResult r = Check(Md5Verifier(), smuggled);
+        Assert.False(r.IsValid);
+        Assert.Equal("evil.csv", r.FileName);
+        NotificationResult spaced = Check(Md5Verifier(), "file_name=evil.csv&x= " + SignedMd5(Body));
+        Assert.False(spaced.IsValid);
+    }
+
+    [Fact]
+    public void An_empty_unsigned_notify_id_does_not_turn_a_return_into_a_notification()
+    {
+        string ret = SignedMd5("file_name=a.csv&is_success=T&partner=2088000000000001&result_code=USER_CONFIRM_SUCC");
+        NotificationResult r = Check(Md5Verifier(), ret + "&notify_id=");
+        Assert.True(r.IsValid, r.Reason);
+        Assert.Equal(NotificationKind.Return, r.Kind);
+    }
+
+    [Fact]
     public void Accepting_a_type_without_its_key_is_refused_up_front()
     {
         var ex = Assert.Throws<ArgumentException>(() => new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, new[] { SignType.RSA }, null, BptbCharset.Utf8));

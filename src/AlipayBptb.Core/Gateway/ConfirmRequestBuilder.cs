@@ -79,12 +79,16 @@ public sealed class ConfirmRequestBuilder
             throw new RequestValidationException("InvalidCharsetText", $"The request cannot be written in {Charset.Name}: {ex.Message}", "InputCharset");
         }
 
-        // Parameters in sign-string order, then sign and sign_type: the order a reader compares them in.
+        // Parameters in sign-string order (ordinal by key), then sign and sign_type: the order a reader compares them in.
         var ordered = new OrderedDictionary(9, StringComparer.Ordinal);
-        foreach (string pair in signString.Split('&'))
+        var keys = new string[parameters.Count];
+        for (int i = 0; i < keys.Length; i++)
         {
-            int eq = pair.IndexOf('=');
-            string key = pair.Substring(0, eq);
+            keys[i] = parameters.KeyAt(i);
+        }
+        Array.Sort(keys, StringComparer.Ordinal);
+        foreach (string key in keys)
+        {
             ordered.Add(key, parameters[key]);
         }
         ordered.Add("sign", sign);

@@ -16,6 +16,9 @@ internal sealed class LoopbackHttpHost : IDisposable
     private readonly HttpListener _listener;
     private readonly Func<HttpListenerContext, Task> _handle;
     private readonly CancellationTokenSource _stopping = new();
+    // At most this many requests in hand at once; more wait in the listener's queue, so a flood cannot
+    // take every thread and all memory.
+    private readonly SemaphoreSlim _inFlight = new(64);
     private readonly Task _loop;
 
     private LoopbackHttpHost(HttpListener listener, string prefix, Func<HttpListenerContext, Task> handle)
@@ -101,6 +104,7 @@ internal sealed class LoopbackHttpHost : IDisposable
     {
         Stop();
         _stopping.Dispose();
+        _inFlight.Dispose();
     }
 
     private static int PortOf(string prefix)
@@ -145,7 +149,32 @@ internal sealed class LoopbackHttpHost : IDisposable
             {
                 continue;
             }
-            _ = Task.Run(() => _handle(context));
+            try
+            {
+                await _inFlight.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await _handle(context).ConfigureAwait(false);
+                }
+                finally
+                {
+                    try
+                    {
+                        _inFlight.Release();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // the host was disposed while this request finished
+                    }
+                }
+            });
         }
     }
 }

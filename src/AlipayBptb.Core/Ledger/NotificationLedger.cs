@@ -116,11 +116,12 @@ ON CONFLICT(key) DO NOTHING;";
         }
         foreach (NotificationResult r in batch)
         {
-            if (!r.IsValid)
+            // A notification without a notify_id has nothing to be idempotent on: counted, never keyed.
+            if (!r.IsValid || (r.Kind == NotificationKind.Notify && string.IsNullOrEmpty(r.NotifyId)))
             {
                 q["$file_name"].Value = (object?)r.FileName ?? DBNull.Value;
                 q["$notify_id"].Value = (object?)r.NotifyId ?? DBNull.Value;
-                q["$reason"].Value = (object?)r.Reason ?? DBNull.Value;
+                q["$reason"].Value = (object?)r.Reason ?? "notification without notify_id";
                 q["$source"].Value = (object?)r.Source ?? DBNull.Value;
                 q["$line"].Value = r.LineNumber;
                 q["$now"].Value = now;
@@ -128,7 +129,7 @@ ON CONFLICT(key) DO NOTHING;";
                 continue;
             }
             string key = r.Kind == NotificationKind.Notify
-                ? "notify:" + (r.NotifyId ?? "(none)")
+                ? "notify:" + r.NotifyId
                 : "return:" + r.FileName + "|" + r.RawParameters["is_success"] + "|" + r.ResultCode;
             p["$key"].Value = key;
             p["$kind"].Value = r.Kind.ToString();

@@ -9,9 +9,10 @@ public sealed class NotificationResult
 {
     private OrderedDictionary? _parameters;
 
-    internal NotificationResult(ParameterList parameters, string signString, bool isValid, string? reason)
+    internal NotificationResult(ParameterList parameters, string signString, bool isValid, string? reason, string? readProblem = null)
     {
         RawParameters = parameters;
+        ReadProblem = readProblem;
         SignString = signString;
         IsValid = isValid;
         Reason = reason;
@@ -20,7 +21,8 @@ public sealed class NotificationResult
     // The typed fields are read from the parameters when asked for, not up front: a million-line log is
     // mostly counted and filtered on IsValid, and parsing two dates per line would cost a third of the work.
 
-    public NotificationKind Kind => RawParameters.IndexOf("notify_id") >= 0 || RawParameters.IndexOf("notify_type") >= 0 ? NotificationKind.Notify : NotificationKind.Return;
+    // By non-empty values: an empty parameter is not signed (spec 8.1.2), so it cannot be allowed to decide.
+    public NotificationKind Kind => !string.IsNullOrEmpty(RawParameters["notify_id"]) || !string.IsNullOrEmpty(RawParameters["notify_type"]) ? NotificationKind.Notify : NotificationKind.Return;
 
     public bool IsValid { get; }
 
@@ -66,6 +68,9 @@ public sealed class NotificationResult
 
     /// <summary>Every parameter received, decoded, in order.</summary>
     public OrderedDictionary Parameters => _parameters ??= RawParameters.ToOrderedDictionary();
+
+    /// <summary>What was wrong with reading the input (a repeated key, a bad escape), kept so that checking the result again gives the same answer.</summary>
+    internal string? ReadProblem { get; }
 
     /// <summary>The parameters as read, for code that needs them without the dictionary copy.</summary>
     internal ParameterList RawParameters { get; }

@@ -10,7 +10,7 @@ namespace AlipayBptb.Core.Notifications;
 /// <c>sign_type</c> is one the caller accepts and holds a key for: an MD5 notification checked against an
 /// RSA key is a downgrade (anyone who learns the MD5 key, or no key at all, could forge it) and fails.
 /// </summary>
-public sealed class NotificationVerifier
+public sealed class NotificationVerifier : IDisposable
 {
     private readonly Dictionary<SignType, Signer> _verifiers = new();
     private readonly string? _partner;
@@ -78,7 +78,7 @@ public sealed class NotificationVerifier
         }
         if (readProblem != null)
         {
-            return new NotificationResult(parameters, signString, false, readProblem);
+            return new NotificationResult(parameters, signString, false, readProblem, readProblem);
         }
         string? sign = parameters["sign"];
         if (string.IsNullOrEmpty(sign))
@@ -117,6 +117,15 @@ public sealed class NotificationVerifier
             return new NotificationResult(parameters, signString, false, ex.Message);
         }
         return new NotificationResult(parameters, signString, check.IsValid, check.Reason);
+    }
+
+    /// <summary>Disposes the signers (and so clears an MD5 key from memory).</summary>
+    public void Dispose()
+    {
+        foreach (Signer s in _verifiers.Values)
+        {
+            s.Dispose();
+        }
     }
 
     /// <summary>The wire names only: "MD5", "RSA", "DSA", upper case as spec 6.2 requires.</summary>

@@ -44,22 +44,44 @@ public static class ParameterReader
         {
             return Unreadable(binary);
         }
-        string query = ExtractQuery(input);
+        return Parse(ExtractQuery(input), charset);
+    }
+
+    /// <summary>
+    /// Reads a bare parameter string (a query or form body) as a whole, with no looking for a URL or log
+    /// line inside it: what a receiver does with a body, where cutting anything off would let unsigned
+    /// parameters ride along with signed ones.
+    /// </summary>
+    public static ParameterRead ReadQuery(string query, BptbCharset charset)
+    {
+        if (query.Length > MaxInputLength)
+        {
+            return Unreadable($"the input is {query.Length} characters long; a notification or return is at most {MaxInputLength}");
+        }
+        string? binary = FindBinary(query);
+        return binary != null ? Unreadable(binary) : Parse(query, charset);
+    }
+
+    private static ParameterRead Parse(string query, BptbCharset charset)
+    {
         if (query.Length == 0 || query.IndexOf('=') < 0)
         {
-            return Unreadable(input.Trim().Length == 0 ? "the input is empty" : "the input holds no key=value parameters");
+            return Unreadable(query.Trim().Length == 0 ? "the input is empty" : "the input holds no key=value parameters");
         }
-        // Copying the spec's samples out of HTML turns "&not" into the entity '¬' (U+00AC): "¬ify_id".
-        // A raw U+00AC never stands in a URL (it would be %C2%AC), so reading it back as "&not" is safe,
-        // and the signature still decides whether anything else changed.
+        // Copying the spec's samples out of HTML turns "&not" into the entity '¬' (U+00AC): "¬ify_id=".
+        // Only exactly the spec's own names are read back; the signature still decides whether anything changed.
         if (query.IndexOf('\u00AC') >= 0)
         {
-            query = query.Replace("\u00ACify_", "&notify_");
+            query = query.Replace("\u00ACify_id=", "&notify_id=").Replace("\u00ACify_type=", "&notify_type=").Replace("\u00ACify_time=", "&notify_time=");
         }
         return Split(query, charset);
     }
 
-    /// <summary>The query part of a URL, an access-log request line, a log line, or the whole body.</summary>
+    /// <summary>
+    /// Where the parameters are in a string: the query of a URL or path, the request line's query of an
+    /// access-log line, the body or query of a receiver log line; anything else is taken whole, never cut,
+    /// so that nothing outside what is checked can be read by the merchant's code.
+    /// </summary>
     internal static string ExtractQuery(string input)
     {
         if (Receiver.CallbackLog.TryGetParameters(input, out string logged))
@@ -67,34 +89,40 @@ public static class ParameterReader
             return logged;
         }
         string s = input.Trim();
-        int q = s.IndexOf('?');
-        if (q >= 0)
+        if (s.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || s.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || (s.Length > 0 && s[0] == '/'))
         {
-            int end = q + 1;
-            while (end < s.Length && s[end] != ' ' && s[end] != '\t' && s[end] != '"' && s[end] != '#')
-            {
-                end++;
-            }
-            return s.Substring(q + 1, end - q - 1);
+            return QueryOf(s, 0);
         }
-        int space = s.IndexOfAny(WhiteSpace);
-        if (space < 0)
+        // Combined/common access-log format: ... "GET /path?query HTTP/1.1" ...
+        foreach (string method in RequestMethods)
         {
-            return s;
-        }
-        // A log line with a body in it: take the last whitespace-separated field holding a '='.
-        string[] fields = s.Split(WhiteSpace, StringSplitOptions.RemoveEmptyEntries);
-        for (int i = fields.Length - 1; i >= 0; i--)
-        {
-            if (fields[i].IndexOf('=') > 0)
+            int at = s.IndexOf(method, StringComparison.Ordinal);
+            if (at >= 0)
             {
-                return fields[i].Trim('"');
+                return QueryOf(s, at + method.Length);
             }
         }
-        return string.Empty;
+        return s;
     }
 
-    private static readonly char[] WhiteSpace = { ' ', '\t' };
+    private static readonly string[] RequestMethods = { "\"GET ", "\"POST ", "\"HEAD " };
+
+    // The query of the URL starting at 'start': after its '?', up to whitespace, a quote or a fragment.
+    private static string QueryOf(string s, int start)
+    {
+        int end = start;
+        while (end < s.Length && s[end] != ' ' && s[end] != '\t' && s[end] != '"')
+        {
+            end++;
+        }
+        int q = s.IndexOf('?', start, end - start);
+        if (q < 0)
+        {
+            return string.Empty;
+        }
+        int hash = s.IndexOf('#', q, end - q);
+        return s.Substring(q + 1, (hash < 0 ? end : hash) - q - 1);
+    }
 
     private static ParameterRead Split(string query, BptbCharset charset)
     {
