@@ -15,8 +15,9 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
     private readonly List<NotificationResult> _batch = new(BatchSize);
     private NotificationLedger? _ledger;
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public PSObject InputObject { get; set; } = null!;
+    // Not Mandatory: the binder re-checks mandatory parameters for every pipeline object (see Test-BptbNotification).
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
 
     [Parameter(Mandatory = true)]
     public string Ledger { get; set; } = null!;
@@ -37,7 +38,7 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
 
     protected override void ProcessRecord()
     {
-        switch (InputObject.BaseObject)
+        switch (InputObject?.BaseObject)
         {
             case NotificationResult result:
                 _batch.Add(result);
@@ -51,7 +52,7 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
                 WriteObject(verify);
                 break;
             default:
-                var ex = new ArgumentException($"Register-BptbNotification takes Test-BptbNotification or Invoke-BptbNotifyVerify results, not {InputObject.BaseObject?.GetType().Name ?? "null"}.");
+                var ex = new ArgumentException($"Register-BptbNotification takes Test-BptbNotification or Invoke-BptbNotifyVerify results, not {InputObject?.BaseObject?.GetType().Name ?? "nothing"}.");
                 WriteError(new ErrorRecord(ex, "NotANotification", ErrorCategory.InvalidType, InputObject));
                 break;
         }
