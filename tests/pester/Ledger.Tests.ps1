@@ -37,8 +37,8 @@ Describe 'Test-BptbNotification -Path' {
         ($results | Where-Object { $_.Source -like '*c.log.gz' } | Select-Object -Last 1).LineNumber | Should -Be 30
     }
 
-    It 'takes files from Get-ChildItem' {
-        (Get-ChildItem $dir -Filter *.log | Test-BptbNotification -Key $key -Quiet | Where-Object { $_ }).Count | Should -Be 100
+    It 'takes the files Get-ChildItem found as -LiteralPath' {
+        (Test-BptbNotification -LiteralPath (Get-ChildItem $dir -Filter *.log).FullName -Key $key -Quiet | Where-Object { $_ }).Count | Should -Be 100
     }
 
     It 'gives one error or one invalid result per bad line, and every good line its result' {
