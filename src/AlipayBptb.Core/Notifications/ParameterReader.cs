@@ -93,7 +93,12 @@ public static class ParameterReader
         {
             return QueryOf(s, 0);
         }
-        // Combined/common access-log format: ... "GET /path?query HTTP/1.1" ...
+        // Combined/common access-log format: ... "GET /path?query HTTP/1.1" ... (a quote first: one scan
+        // settles the common case, a bare query or body, without looking for each method).
+        if (s.IndexOf('"') < 0)
+        {
+            return s;
+        }
         foreach (string method in RequestMethods)
         {
             int at = s.IndexOf(method, StringComparison.Ordinal);
