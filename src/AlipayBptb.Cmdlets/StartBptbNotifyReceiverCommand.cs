@@ -75,6 +75,7 @@ public sealed class StartBptbNotifyReceiverCommand : PSCmdlet
         }
         catch (Exception ex) when (ex is HttpListenerException || ex is ArgumentException || ex is System.IO.IOException || ex is UnauthorizedAccessException)
         {
+            verifier?.Dispose(); // the receiver never took it: clear the key here
             ThrowTerminatingError(new ErrorRecord(ex, "ReceiverStartFailed", ErrorCategory.ResourceUnavailable, Prefix));
         }
     }
