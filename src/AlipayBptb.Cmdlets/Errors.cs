@@ -7,9 +7,12 @@ namespace AlipayBptb.Commands;
 internal static class Errors
 {
     /// <summary>An input that holds no usable parameters: non-terminating, the pipeline goes on.</summary>
-    public static ErrorRecord Unreadable(object input, string problem)
+    /// <param name="location">Where the input came from (file:line), when it came from a log.</param>
+    public static ErrorRecord Unreadable(object input, string problem, string? location = null)
     {
-        var ex = new FormatException($"Cannot read parameters from input '{InputParameters.Describe(input)}': {problem}.");
-        return new ErrorRecord(ex, "InputUnreadable", ErrorCategory.InvalidData, input);
+        string message = location == null
+            ? $"Cannot read parameters from input '{InputParameters.Describe(input)}': {problem}."
+            : $"{location}: cannot read parameters from '{InputParameters.Describe(input)}': {problem}.";
+        return new ErrorRecord(new FormatException(message), "InputUnreadable", ErrorCategory.InvalidData, location ?? input);
     }
 }

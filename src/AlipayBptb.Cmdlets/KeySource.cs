@@ -47,6 +47,13 @@ internal static class KeySource
             : KeyLoader.LoadPrivateKey(text!, "the -PrivateKey value");
     }
 
+    /// <summary>The verifying key of whichever key parameter was given (MD5 key, Alipay's public key or its file), or null.</summary>
+    public static Signer? Verifier(PSCmdlet cmdlet, SecureString? key, string? publicKey, string? publicKeyPath) =>
+        key != null ? Md5(key)
+        : publicKey != null ? PublicKey(cmdlet, publicKey, null)
+        : publicKeyPath != null ? PublicKey(cmdlet, null, publicKeyPath)
+        : null;
+
     public static Signer PublicKey(PSCmdlet cmdlet, string? text, string? path)
     {
         return path != null

@@ -45,13 +45,7 @@ public sealed class StartBptbNotifyReceiverCommand : PSCmdlet
         try
         {
             BptbCharset charset = BptbCharset.Get(Charset);
-            Signer? signer = ParameterSetName switch
-            {
-                KeySet => KeySource.Md5(Key),
-                PublicKeySet => KeySource.PublicKey(this, PublicKey, null),
-                PublicKeyPathSet => KeySource.PublicKey(this, null, PublicKeyPath),
-                _ => null,
-            };
+            Signer? signer = KeySource.Verifier(this, Key, PublicKey, PublicKeyPath);
             if (signer != null)
             {
                 verifier = new NotificationVerifier(new[] { signer }, null, null, charset);

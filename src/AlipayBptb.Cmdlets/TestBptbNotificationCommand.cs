@@ -79,12 +79,7 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
         }
         try
         {
-            _signer = ParameterSetName switch
-            {
-                KeySet => KeySource.Md5(Key),
-                PublicKeySet => KeySource.PublicKey(this, PublicKey, null),
-                _ => KeySource.PublicKey(this, null, PublicKeyPath),
-            };
+            _signer = KeySource.Verifier(this, Key, PublicKey, PublicKeyPath)!; // one key parameter is mandatory in every set
         }
         catch (KeyFormatException ex)
         {
@@ -159,8 +154,7 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
                 NotificationResult? result = _verifier!.Verify(line.Text, out string? unreadable);
                 if (result == null)
                 {
-                    var ex = new FormatException($"{file}:{line.Number}: cannot read parameters from '{InputParameters.Describe(line.Text)}': {unreadable}.");
-                    WriteError(new ErrorRecord(ex, "InputUnreadable", ErrorCategory.InvalidData, $"{file}:{line.Number}"));
+                    WriteError(Errors.Unreadable(line.Text, unreadable!, $"{file}:{line.Number}"));
                 }
                 else
                 {

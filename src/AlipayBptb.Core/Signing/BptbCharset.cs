@@ -34,8 +34,6 @@ public sealed class BptbCharset
     /// <summary>The strict encoding (exception fallbacks).</summary>
     public Encoding Encoding { get; }
 
-    public bool IsUtf8 => ReferenceEquals(this, Utf8);
-
     /// <summary>Finds a charset by name, case-insensitively; <c>utf8</c> is accepted for <c>utf-8</c>.</summary>
     public static bool TryGet(string? name, out BptbCharset charset)
     {
