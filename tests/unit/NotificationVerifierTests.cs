@@ -143,4 +143,84 @@ public class NotificationVerifierTests
         var ex = Assert.Throws<ArgumentException>(() => new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, new[] { SignType.RSA }, null, BptbCharset.Utf8));
         Assert.Contains("no RSA key", ex.Message, StringComparison.Ordinal);
     }
+
+    // A genuine notification, rewritten so that signed pairs change places while the sign string stays the
+    // same: each must be invalid, and never a new notify_id.
+    [Theory]
+    [InlineData("notify_id=c035d396d398450076ac684ca790c77208%26notify_time%3D2010-11-30%2014%3A29%3A00&notify_type=bptb_result_notify&pay_date=20101130&flag=bptb_result_file&file_name=%E6%89%B9%E9%87%8F.csv")]
+    [InlineData("flag=bptb_result_file%26notify_id%3Dc035d396d398450076ac684ca790c77208%26notify_time%3D2010-11-30%2014%3A29%3A00%26notify_type%3Dbptb_result_notify&pay_date=20101130&file_name=%E6%89%B9%E9%87%8F.csv")]
+    [InlineData("file_name=%E6%89%B9%E9%87%8F.csv%26flag%3Dbptb_result_file&notify_id=c035d396d398450076ac684ca790c77208&notify_time=2010-11-30+14%3A29%3A00&notify_type=bptb_result_notify&pay_date=20101130")]
+    [InlineData("file_name%3D%E6%89%B9%E9%87%8F.csv%26flag=bptb_result_file&notify_id=c035d396d398450076ac684ca790c77208&notify_time=2010-11-30+14%3A29%3A00&notify_type=bptb_result_notify&pay_date=20101130")]
+    public void A_restructured_copy_of_a_genuine_notification_is_invalid(string restructured)
+    {
+        string genuine = SignedMd5(Body);
+        string sign = genuine.Substring(genuine.IndexOf("&sign=", StringComparison.Ordinal) + 6);
+        string copy = restructured + "&sign_type=MD5&sign=" + sign;
+        using NotificationVerifier v = Md5Verifier();
+        Assert.Equal(Check(v, genuine).SignString, Check(v, copy).SignString); // the attack: the same signed bytes
+        NotificationResult r = Check(v, copy);
+        Assert.False(r.IsValid, "a restructured callback verified as " + r.Kind);
+    }
+
+    [Fact]
+    public void A_genuine_file_name_that_holds_an_ampersand_still_verifies()
+    {
+        string body = Body.Replace("file_name=%E6%89%B9%E9%87%8F.csv", "file_name=A%26B.csv");
+        NotificationResult r = Check(Md5Verifier(), SignedMd5(body));
+        Assert.True(r.IsValid, r.Reason);
+        Assert.Equal("A&B.csv", r.FileName);
+    }
+
+    [Fact]
+    public void The_merchants_own_md5_request_is_not_a_valid_return()
+    {
+        // MD5 is a shared key: the confirm request the merchant signed verifies with it.
+        string request = SignedMd5("_input_charset=utf-8&email=pay%40example.com&file_name=a.csv&partner=2088002464631181&return_url=https%3A%2F%2Fshop.example.com%2Freturn&service=bptb_user_confirm");
+        NotificationResult r = Check(Md5Verifier(), request);
+        Assert.False(r.IsValid);
+        Assert.Contains("request", r.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("notify_time=2010-11-30+14%3a29%3a00", "notify_time=2010-13-30+14%3a29%3a00", "notify_time")]
+    [InlineData("notify_time=2010-11-30+14%3a29%3a00", "notify_time=2010-11-30T14%3a29%3a00", "notify_time")]
+    [InlineData("pay_date=20101130", "pay_date=20100230", "pay_date")]
+    [InlineData("notify_type=bptb_result_notify", "notify_type=bptb_other_notify", "notify_type")]
+    [InlineData("flag=bptb_result_file", "flag=anything", "flag")]
+    [InlineData("notify_id=c035d396d398450076ac684ca790c77208", "notify_id=c035d396%20d398", "notify_id")]
+    [InlineData("flag=bptb_result_file", "flag=bptb_result_file&is_success=T", "is_success")]
+    [InlineData("flag=bptb_result_file", "flag=bptb_result_file&extra=1", "extra")]
+    [InlineData("&notify_id=c035d396d398450076ac684ca790c77208", "", "notify_id")]
+    public void A_signed_notification_with_a_field_out_of_its_spec_format_is_invalid(string from, string to, string named)
+    {
+        NotificationResult r = Check(Md5Verifier(), SignedMd5(Body.Replace(from, to, StringComparison.Ordinal)));
+        Assert.False(r.IsValid);
+        Assert.Contains(named, r.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("is_success=T", "is_success=Y", "is_success")]
+    [InlineData("partner=2088000000000001", "partner=20880000000000012", "partner")]
+    [InlineData("result_code=USER_CONFIRM_SUCC", "result_code=user%20confirm", "result_code")]
+    [InlineData("&result_code=USER_CONFIRM_SUCC", "", "result_code")]
+    public void A_signed_return_with_a_field_out_of_its_spec_format_is_invalid(string from, string to, string named)
+    {
+        string ret = "file_name=a.csv&is_success=T&partner=2088000000000001&result_code=USER_CONFIRM_SUCC";
+        Assert.True(Check(Md5Verifier(), SignedMd5(ret)).IsValid);
+        NotificationResult r = Check(Md5Verifier(), SignedMd5(ret.Replace(from, to, StringComparison.Ordinal)));
+        Assert.False(r.IsValid);
+        Assert.Contains(named, r.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("file_name=a.csv&is_success=T&partner=2088000000000001&result_code=USER_CONFIRM_SUCC", BatchEvent.Confirmed)]
+    [InlineData("file_name=a.csv&is_success=F&partner=2088000000000001&result_code=FILE_NOT_EXIST", BatchEvent.ConfirmFailed)]
+    [InlineData(Body, BatchEvent.Processed)]
+    public void A_valid_callback_names_its_event(string body, BatchEvent expected)
+    {
+        NotificationResult r = Check(Md5Verifier(), SignedMd5(body));
+        Assert.True(r.IsValid, r.Reason);
+        Assert.Equal(expected, r.Event);
+        Assert.Null(Check(Md5Verifier(), SignedMd5(body).Replace("sign=", "sign=0", StringComparison.Ordinal)).Event);
+    }
 }

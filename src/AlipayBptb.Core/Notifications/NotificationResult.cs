@@ -9,9 +9,10 @@ public sealed class NotificationResult
 {
     private OrderedDictionary? _parameters;
 
-    internal NotificationResult(ParameterList parameters, string signString, bool isValid, string? reason, string? readProblem = null)
+    internal NotificationResult(ParameterList parameters, NotificationKind kind, string signString, bool isValid, string? reason, string? readProblem = null)
     {
         RawParameters = parameters;
+        Kind = kind;
         ReadProblem = readProblem;
         SignString = signString;
         IsValid = isValid;
@@ -21,10 +22,23 @@ public sealed class NotificationResult
     // The typed fields are read from the parameters when asked for, not up front: a million-line log is
     // mostly counted and filtered on IsValid, and parsing two dates per line would cost a third of the work.
 
+    /// <summary>What the fields say this is: a notification when it has a notification's fields, else a return.</summary>
+    public NotificationKind Kind { get; }
+
     // By non-empty values: an empty parameter is not signed (spec 8.1.2), so it cannot be allowed to decide.
-    public NotificationKind Kind => !string.IsNullOrEmpty(RawParameters["notify_id"]) || !string.IsNullOrEmpty(RawParameters["notify_type"]) ? NotificationKind.Notify : NotificationKind.Return;
+    internal static NotificationKind KindOf(ParameterList p) =>
+        !string.IsNullOrEmpty(p["notify_id"]) || !string.IsNullOrEmpty(p["notify_type"]) ? NotificationKind.Notify : NotificationKind.Return;
 
     public bool IsValid { get; }
+
+    /// <summary>
+    /// What happened to the batch, by what a valid callback says: Confirmed or ConfirmFailed (a return's
+    /// is_success), Processed (bptb_result_notify) or BalanceShort (bptb_unfreeze_notify); null when invalid.
+    /// One result reaches the merchant through both channels (spec 7.4): the ledger acts on the event once.
+    /// </summary>
+    public BatchEvent? Event => !IsValid ? null
+        : Kind == NotificationKind.Return ? (RawParameters["is_success"] == "T" ? BatchEvent.Confirmed : BatchEvent.ConfirmFailed)
+        : RawParameters["notify_type"] == "bptb_unfreeze_notify" ? BatchEvent.BalanceShort : BatchEvent.Processed;
 
     /// <summary>Why the input is not valid; null when it is.</summary>
     public string? Reason { get; }
@@ -81,8 +95,23 @@ public sealed class NotificationResult
     /// <summary>The line number in <see cref="Source"/>, or 0.</summary>
     public long LineNumber { get; set; }
 
-    /// <summary>Set by Register-BptbNotification: true when the ledger had this notification already.</summary>
+    /// <summary>
+    /// What Alipay's notify_verify answered when the receiver asked, before it answered <c>success</c> (spec 7.2
+    /// (12): the id expires then): true, false, or null when it was not asked (no -Partner, not a receiver log).
+    /// </summary>
+    public bool? NotifyVerified { get; set; }
+
+    /// <summary>When the callback was received (UTC): the receiver log's time, or null when the input does not say.</summary>
+    public DateTime? Received { get; set; }
+
+    /// <summary>Set by Register-BptbNotification: true when the ledger had this exact callback already (a retry, a replay, a rerun).</summary>
     public bool? IsDuplicate { get; set; }
+
+    /// <summary>
+    /// Set by Register-BptbNotification: true exactly once per batch and <see cref="Event"/>, whichever channel,
+    /// retry or rerun brought it (and again after a run that emitted it was killed before it got past it).
+    /// </summary>
+    public bool? IsNewEvent { get; set; }
 
     /// <summary>Set by Register-BptbNotification: when the ledger first recorded it (UTC).</summary>
     public DateTime? FirstSeen { get; set; }

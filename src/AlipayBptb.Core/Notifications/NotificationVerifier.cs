@@ -74,29 +74,36 @@ public sealed class NotificationVerifier : IDisposable
         }
         catch (CharsetException ex)
         {
-            return new NotificationResult(parameters, string.Empty, false, ex.Message);
+            return new NotificationResult(parameters, NotificationResult.KindOf(parameters), string.Empty, false, ex.Message);
         }
         if (readProblem != null)
         {
-            return new NotificationResult(parameters, signString, false, readProblem, readProblem);
+            return new NotificationResult(parameters, NotificationResult.KindOf(parameters), signString, false, readProblem, readProblem);
+        }
+        // The shape first: a restructured copy of a genuine callback verifies (the sign string is the same),
+        // so only its fields can show it is not what Alipay sent.
+        string? shapeProblem = CallbackShape.Check(parameters, out NotificationKind kind);
+        if (shapeProblem != null)
+        {
+            return new NotificationResult(parameters, kind, signString, false, shapeProblem);
         }
         string? sign = parameters["sign"];
         if (string.IsNullOrEmpty(sign))
         {
-            return new NotificationResult(parameters, signString, false, "missing sign");
+            return new NotificationResult(parameters, kind, signString, false, "missing sign");
         }
         string? signTypeText = parameters["sign_type"];
         if (string.IsNullOrEmpty(signTypeText))
         {
-            return new NotificationResult(parameters, signString, false, "missing sign_type");
+            return new NotificationResult(parameters, kind, signString, false, "missing sign_type");
         }
         if (!TryParseSignType(signTypeText!, out SignType signType))
         {
-            return new NotificationResult(parameters, signString, false, $"sign_type '{signTypeText}' is not MD5, RSA or DSA (upper case, spec 6.2)");
+            return new NotificationResult(parameters, kind, signString, false, $"sign_type '{signTypeText}' is not MD5, RSA or DSA (upper case, spec 6.2)");
         }
         if (Array.IndexOf((SignType[])Accepted, signType) < 0)
         {
-            return new NotificationResult(parameters, signString, false,
+            return new NotificationResult(parameters, kind, signString, false,
                 $"sign_type {signType} is not accepted (accepted: {string.Join(", ", Accepted)}): a downgrade");
         }
         if (_partner != null)
@@ -104,7 +111,7 @@ public sealed class NotificationVerifier : IDisposable
             string? partner = parameters["partner"];
             if (partner != null && !string.Equals(partner, _partner, StringComparison.Ordinal))
             {
-                return new NotificationResult(parameters, signString, false, $"partner '{partner}' is not the expected partner '{_partner}'");
+                return new NotificationResult(parameters, kind, signString, false, $"partner '{partner}' is not the expected partner '{_partner}'");
             }
         }
         SignatureCheck check;
@@ -114,9 +121,9 @@ public sealed class NotificationVerifier : IDisposable
         }
         catch (CharsetException ex)
         {
-            return new NotificationResult(parameters, signString, false, ex.Message);
+            return new NotificationResult(parameters, kind, signString, false, ex.Message);
         }
-        return new NotificationResult(parameters, signString, check.IsValid, check.Reason);
+        return new NotificationResult(parameters, kind, signString, check.IsValid, check.Reason);
     }
 
     /// <summary>Disposes the signers (and so clears an MD5 key from memory).</summary>
