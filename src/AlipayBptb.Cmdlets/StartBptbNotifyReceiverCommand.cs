@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Net;
 using System.Security;
+using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Receiver;
 using AlipayBptb.Core.Signing;
@@ -11,7 +12,7 @@ namespace AlipayBptb.Commands;
 /// <summary>Starts the merchant's callback receiver: every return and notification logged durably, then answered "success".</summary>
 [Cmdlet(VerbsLifecycle.Start, "BptbNotifyReceiver", DefaultParameterSetName = NoKeySet)]
 [OutputType(typeof(NotifyReceiver))]
-public sealed class StartBptbNotifyReceiverCommand : PSCmdlet
+public sealed class StartBptbNotifyReceiverCommand : PSCmdlet, IDisposable
 {
     private const string NoKeySet = "NoKey";
     private const string KeySet = "Key";
@@ -38,6 +39,25 @@ public sealed class StartBptbNotifyReceiverCommand : PSCmdlet
     [ArgumentCompleter(typeof(CharsetCompleter))]
     public string Charset { get; set; } = "utf-8";
 
+    /// <summary>With a key: ask notify_verify for each valid notification before answering success.</summary>
+    [Parameter(ParameterSetName = KeySet)]
+    [Parameter(ParameterSetName = PublicKeySet)]
+    [Parameter(ParameterSetName = PublicKeyPathSet)]
+    public string? Partner { get; set; }
+
+    [Parameter(ParameterSetName = KeySet)]
+    [Parameter(ParameterSetName = PublicKeySet)]
+    [Parameter(ParameterSetName = PublicKeyPathSet)]
+    public string Gateway { get; set; } = Core.Gateway.GatewayAddress.Default;
+
+    /// <summary>Run in the foreground until Ctrl+C or SIGTERM, then stop gracefully: for a service manager.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    private readonly System.Threading.CancellationTokenSource _stop = new();
+
+    protected override void StopProcessing() => _stop.Cancel();
+
     protected override void EndProcessing()
     {
         ModuleFormats.EnsureLoaded(this);
@@ -61,18 +81,51 @@ public sealed class StartBptbNotifyReceiverCommand : PSCmdlet
             ThrowTerminatingError(new ErrorRecord(ex, "UnsupportedCharset", ErrorCategory.InvalidArgument, Charset));
             return;
         }
+        NotifyVerifyClient? notifyVerify = null;
+        if (Partner != null)
+        {
+            try
+            {
+                Core.Gateway.ConfirmRequestBuilder.CheckPartner(Partner);
+                // Short and few: Alipay waits for the answer to its post while we ask.
+                notifyVerify = new NotifyVerifyClient(Gateway, TimeSpan.FromSeconds(5), 1, TimeSpan.FromMilliseconds(500));
+            }
+            catch (RequestValidationException ex)
+            {
+                verifier?.Dispose();
+                ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, Partner));
+            }
+            catch (ArgumentException ex)
+            {
+                verifier?.Dispose();
+                ThrowTerminatingError(new ErrorRecord(ex, "InvalidGateway", ErrorCategory.InvalidArgument, Gateway));
+            }
+        }
+        NotifyReceiver receiver;
         try
         {
-            NotifyReceiver receiver = NotifyReceiver.Start(Prefix, KeySource.Resolve(this, LogPath), verifier);
-            WriteVerbose($"Receiving callbacks at {receiver.Url}, logging to {receiver.LogPath}.");
-            WriteObject(receiver);
+            receiver = NotifyReceiver.Start(Prefix, KeySource.Resolve(this, LogPath), verifier, notifyVerify, Partner);
         }
         catch (Exception ex) when (ex is HttpListenerException || ex is ArgumentException || ex is System.IO.IOException || ex is UnauthorizedAccessException)
         {
             verifier?.Dispose(); // the receiver never took it: clear the key here
-            ThrowTerminatingError(new ErrorRecord(ex, "ReceiverStartFailed", ErrorCategory.ResourceUnavailable, Prefix));
+            string id = ex is LogInUseException ? "LogInUse" : "ReceiverStartFailed";
+            ThrowTerminatingError(new ErrorRecord(ex, id, ErrorCategory.ResourceUnavailable, Prefix));
+            return;
+        }
+        WriteVerbose($"Receiving callbacks at {receiver.Url}, logging to {receiver.LogPath}"
+            + (notifyVerify != null ? $"; asking notify_verify at {notifyVerify.Gateway} before answering success." : "."));
+        WriteObject(receiver);
+        if (Wait)
+        {
+            WriteVerbose("Running until Ctrl+C or SIGTERM.");
+            receiver.RunUntilStopped(_stop.Token);
+            WriteVerbose($"Stopped after {receiver.Received} callbacks.");
+            receiver.Dispose();
         }
     }
+
+    public void Dispose() => _stop.Dispose();
 }
 
 /// <summary>Stops a receiver started by Start-BptbNotifyReceiver; its log stays.</summary>

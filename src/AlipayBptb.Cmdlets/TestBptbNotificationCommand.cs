@@ -121,7 +121,7 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
             WriteError(Errors.Unreadable(InputObject, read.Problem!));
             return;
         }
-        Write(_verifier.Verify(read.Parameters, read.Problem));
+        Write(_verifier.Verify(read));
     }
 
     private void Write(NotificationResult result)

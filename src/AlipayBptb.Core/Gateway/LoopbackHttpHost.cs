@@ -18,7 +18,9 @@ internal sealed class LoopbackHttpHost : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     // At most this many requests in hand at once; more wait in the listener's queue, so a flood cannot
     // take every thread and all memory.
-    private readonly SemaphoreSlim _inFlight = new(64);
+    private const int MaxInFlight = 64;
+    private readonly SemaphoreSlim _inFlight = new(MaxInFlight);
+    private readonly TaskCompletionSource<bool> _noMoreAccepts = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _loop;
 
     private LoopbackHttpHost(HttpListener listener, string prefix, Func<HttpListenerContext, Task> handle)
@@ -76,8 +78,33 @@ internal sealed class LoopbackHttpHost : IDisposable
         context.Response.Close();
     }
 
+    /// <summary>
+    /// Stops accepting requests, waits (at most <paramref name="drain"/>) for those in hand to be answered,
+    /// then stops: a graceful stop for a service manager's SIGTERM.
+    /// </summary>
+    public void Stop(TimeSpan drain)
+    {
+        _noMoreAccepts.TrySetResult(true);
+        if (drain > TimeSpan.Zero && !_stopping.IsCancellationRequested)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                while (_inFlight.CurrentCount < MaxInFlight && clock.Elapsed < drain)
+                {
+                    Thread.Sleep(10);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+        Stop();
+    }
+
     public void Stop()
     {
+        _noMoreAccepts.TrySetResult(true);
         if (_stopping.IsCancellationRequested)
         {
             return;
@@ -139,7 +166,15 @@ internal sealed class LoopbackHttpHost : IDisposable
             HttpListenerContext context;
             try
             {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
+                Task<HttpListenerContext> next = _listener.GetContextAsync();
+                if (await Task.WhenAny(next, _noMoreAccepts.Task).ConfigureAwait(false) != next)
+                {
+                    // Stopping: a request accepted from now on is never handled; the listener's close resets
+                    // it, and its sender retries.
+                    _ = next.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    return;
+                }
+                context = await next.ConfigureAwait(false);
             }
             catch (Exception) when (_stopping.IsCancellationRequested)
             {

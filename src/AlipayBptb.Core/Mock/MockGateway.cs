@@ -18,7 +18,8 @@ namespace AlipayBptb.Core.Mock;
 /// bptb_user_confirm requests as the spec says Alipay does and answers with the spec's codes, renders the
 /// confirm page of figure 2-2, takes the payment password, redirects to return_url with a signed return
 /// (spec 5), posts the signed notification (spec 6) to notify_url and retries it on the spec's schedule
-/// until the merchant answers exactly <c>success</c>, and answers notify_verify (spec 9).
+/// until the merchant answers exactly <c>success</c>, and answers notify_verify (spec 9): true for an id it issued
+/// until the merchant answered <c>success</c> for it, false from then on (spec 7.2 (12)).
 /// </summary>
 public sealed class MockGateway : IDisposable
 {
@@ -469,6 +470,9 @@ public sealed class MockGateway : IDisposable
                     response.Length > 200 ? response.Substring(0, 200) : response, accepted));
                 if (accepted)
                 {
+                    // Spec 7.2 (12): once the merchant has answered "success", the notify_id is no longer valid,
+                    // so notify_verify answers false for it from now on.
+                    _notifyIds.TryRemove(notifyId, out _);
                     return;
                 }
             }

@@ -61,7 +61,19 @@ public sealed class NotificationVerifier : IDisposable
             return null;
         }
         unreadable = null;
-        return Verify(read.Parameters, read.Problem);
+        return Verify(read);
+    }
+
+    /// <summary>Checks what a reader read; a receiver log record's time and notify_verify answer are kept on the result.</summary>
+    public NotificationResult Verify(ParameterRead read)
+    {
+        NotificationResult result = Verify(read.Parameters, read.Problem);
+        if (read.Record != null)
+        {
+            result.Received = Receiver.CallbackLog.ParseTime(read.Record.Time);
+            result.NotifyVerified = result.IsValid ? Receiver.CallbackLog.NotifyVerified(read.Record.Check) : null;
+        }
+        return result;
     }
 
     /// <summary>Checks parameters already read; <paramref name="readProblem"/> makes the result invalid.</summary>

@@ -7,12 +7,16 @@ namespace AlipayBptb.Core.Notifications;
 /// <summary>What reading one input gave: parameters, and either nothing wrong, a problem that makes it invalid, or no parameters at all.</summary>
 public sealed class ParameterRead
 {
-    internal ParameterRead(ParameterList parameters, string? problem, bool unreadable)
+    internal ParameterRead(ParameterList parameters, string? problem, bool unreadable, LoggedRecord? record = null)
     {
         Parameters = parameters;
         Problem = problem;
         IsUnreadable = unreadable;
+        Record = record;
     }
+
+    /// <summary>The receiver log record the parameters came from (its time and check fields), or null.</summary>
+    public LoggedRecord? Record { get; }
 
     /// <summary>The parameters read, in order (partial when <see cref="Problem"/> is set).</summary>
     public ParameterList Parameters { get; }
@@ -22,6 +26,20 @@ public sealed class ParameterRead
 
     /// <summary>True when the input holds no parameters at all (empty, binary, no key=value): an error, not a result.</summary>
     public bool IsUnreadable { get; }
+}
+
+/// <summary>The time and check fields of a receiver log record, as written.</summary>
+public sealed class LoggedRecord
+{
+    internal LoggedRecord(string time, string check)
+    {
+        Time = time;
+        Check = check;
+    }
+
+    public string Time { get; }
+
+    public string Check { get; }
 }
 
 /// <summary>
@@ -43,6 +61,13 @@ public static class ParameterReader
         if (binary != null)
         {
             return Unreadable(binary);
+        }
+        LoggedRecord? record = null;
+        if (Receiver.CallbackLog.TryGetParameters(input, out string logged, out string time, out string check))
+        {
+            record = new LoggedRecord(time, check);
+            ParameterRead read = Parse(logged, charset);
+            return new ParameterRead(read.Parameters, read.Problem, read.IsUnreadable, record);
         }
         return Parse(ExtractQuery(input), charset);
     }
@@ -78,16 +103,12 @@ public static class ParameterReader
     }
 
     /// <summary>
-    /// Where the parameters are in a string: the query of a URL or path, the request line's query of an
-    /// access-log line, the body or query of a receiver log line; anything else is taken whole, never cut,
+    /// Where the parameters are in a string that is not a receiver log record: the query of a URL or path, the
+    /// request line's query of an access-log line; anything else is taken whole, never cut,
     /// so that nothing outside what is checked can be read by the merchant's code.
     /// </summary>
     internal static string ExtractQuery(string input)
     {
-        if (Receiver.CallbackLog.TryGetParameters(input, out string logged))
-        {
-            return logged;
-        }
         string s = input.Trim();
         if (s.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || s.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || (s.Length > 0 && s[0] == '/'))
         {

@@ -7,8 +7,11 @@ namespace AlipayBptb.Core.Receiver;
 /// <summary>
 /// The notify receiver's log format: one line per callback received, six fields separated by tabs:
 /// <c>time method remote check target body</c>. <c>time</c> is UTC, ISO 8601 with milliseconds;
-/// <c>check</c> is <c>-</c> (no key given), <c>valid</c>, <c>invalid:reason</c> or <c>unreadable:reason</c>;
-/// <c>target</c> is the path and query as requested; <c>body</c> is the request body, or <c>-</c> when empty.
+/// <c>check</c> is <c>-</c> (no key given), <c>valid</c>, <c>invalid:reason</c> or <c>unreadable:reason</c>, and for a
+/// valid notification checked with notify_verify, Alipay's answer after a ';': <c>valid;notify_verify=true</c>,
+/// <c>valid;notify_verify=false:answer</c> or <c>valid;notify_verify=error:problem</c>;
+/// <c>target</c> is the path and query as requested; <c>body</c> is the request body, or <c>-</c> when empty
+/// (a body that is itself "-" is written <c>%2D</c>).
 /// Target and body are written as received, except that control characters, spaces, '%' can stay, and every
 /// byte outside printable ASCII is percent-escaped: the line stays one line, and percent-decoding it gives
 /// back exactly what was sent.
@@ -28,6 +31,10 @@ public static class CallbackLog
         {
             sb.Append('-');
         }
+        else if (bodyLength == 1 && body[0] == (byte)'-')
+        {
+            sb.Append("%2D"); // never read back as "no body"
+        }
         else
         {
             AppendEscaped(sb, body, bodyLength);
@@ -36,19 +43,25 @@ public static class CallbackLog
         return sb.ToString();
     }
 
+    /// <summary>The check field's mark for what notify_verify answered.</summary>
+    public const string VerifiedMark = ";notify_verify=";
+
     /// <summary>
-    /// Finds the parameters in a receiver log line: the body when there is one, else the target's query.
-    /// False when the line is not in this format.
+    /// Finds the parameters in a receiver log line: the body when there is one, else the target's query,
+    /// with the record's time and check fields. False when the line is not in this format.
     /// </summary>
-    public static bool TryGetParameters(string line, out string parameters)
+    public static bool TryGetParameters(string line, out string parameters, out string time, out string check)
     {
         parameters = string.Empty;
+        time = string.Empty;
+        check = string.Empty;
         // Cheap test first: 2026-11-25T... and exactly five tabs.
         if (line.Length < 25 || line[4] != '-' || line[10] != 'T' || !char.IsDigit(line[0]))
         {
             return false;
         }
         int tabs = 0;
+        int checkStart = -1;
         int targetStart = -1;
         int bodyStart = -1;
         for (int i = 0; i < line.Length; i++)
@@ -56,7 +69,15 @@ public static class CallbackLog
             if (line[i] == '\t')
             {
                 tabs++;
-                if (tabs == 4)
+                if (tabs == 1)
+                {
+                    time = line.Substring(0, i);
+                }
+                else if (tabs == 3)
+                {
+                    checkStart = i + 1;
+                }
+                else if (tabs == 4)
                 {
                     targetStart = i + 1;
                 }
@@ -70,6 +91,7 @@ public static class CallbackLog
         {
             return false;
         }
+        check = line.Substring(checkStart, targetStart - 1 - checkStart);
         string body = line.Substring(bodyStart).TrimEnd('\r', '\n');
         if (body != "-")
         {
@@ -81,6 +103,24 @@ public static class CallbackLog
         parameters = q < 0 ? string.Empty : target.Substring(q + 1);
         return true;
     }
+
+    /// <summary>What notify_verify answered, as a check field records it: true, false, or null when not asked or not reached.</summary>
+    public static bool? NotifyVerified(string check)
+    {
+        int at = check.IndexOf(VerifiedMark, StringComparison.Ordinal);
+        if (at < 0 || !check.StartsWith("valid;", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        string answer = check.Substring(at + VerifiedMark.Length);
+        return answer == "true" ? true : answer.StartsWith("false", StringComparison.Ordinal) ? false : null;
+    }
+
+    /// <summary>The record's time field (UTC), or null when it is not one.</summary>
+    public static DateTime? ParseTime(string time) =>
+        DateTime.TryParseExact(time, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime t)
+            ? t
+            : null;
 
     private static void AppendEscaped(StringBuilder sb, byte[] bytes, int count)
     {

@@ -12,45 +12,56 @@ namespace AlipayBptb.Core.Receiver;
 
 /// <summary>
 /// The merchant's side of the callbacks: an HTTP listener for return_url and notify_url that writes every
-/// request to an append-only log (<see cref="CallbackLog"/>), flushed to disk before it answers, and
-/// answers exactly <c>success</c> only after that write succeeded, an error status otherwise, so that
-/// Alipay retries and nothing is lost. With a key it also checks each signature and marks the record;
-/// forged posts are logged too.
+/// request to an append-only log (<see cref="CallbackLog"/>) and answers exactly <c>success</c> only once the
+/// whole record is on disk at the log's path (an error status otherwise, so that Alipay sends it again).
+/// With a key it checks each signature and marks the record; with notify_verify it asks Alipay about each
+/// valid notification before answering <c>success</c>, because the notify_id stops being valid once the
+/// merchant has answered <c>success</c> (spec 7.2 (12)), and keeps the answer in the record.
 /// </summary>
 public sealed class NotifyReceiver : IDisposable
 {
     public const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>How long a stop waits for requests in hand to be answered.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+
     private readonly LoopbackHttpHost _host;
-    private readonly FileStream _log;
-    private readonly object _writeGate = new();
+    private readonly CallbackLogWriter _log;
     private readonly NotificationVerifier? _verifier;
+    private readonly NotifyVerifyClient? _notifyVerify;
+    private readonly string? _partner;
     private long _received;
     private int _failNext;
 
-    private NotifyReceiver(string prefix, string logPath, FileStream log, NotificationVerifier? verifier)
+    private NotifyReceiver(string prefix, CallbackLogWriter log, NotificationVerifier? verifier, NotifyVerifyClient? notifyVerify, string? partner)
     {
-        LogPath = logPath;
         _log = log;
         _verifier = verifier;
+        _notifyVerify = notifyVerify;
+        _partner = partner;
         _host = LoopbackHttpHost.Start(prefix, HandleAsync);
     }
 
     /// <summary>The address being listened on (the prefix, with the port chosen when it was 0).</summary>
     public string Url => _host.Prefix.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1");
 
-    public string LogPath { get; }
+    public string LogPath => _log.Path;
 
     /// <summary>Callbacks received and logged since start.</summary>
     public long Received => Interlocked.Read(ref _received);
 
     public bool IsRunning => _host.IsListening;
 
+    /// <summary>True when each valid notification is checked with notify_verify before it is answered.</summary>
+    public bool VerifiesWithAlipay => _notifyVerify != null;
+
     /// <summary>
     /// Starts listening on <paramref name="prefix"/> (such as <c>http://127.0.0.1:8080/alipay/</c>; port 0
-    /// picks a free port), appending to <paramref name="logPath"/>.
+    /// picks a free port), appending to <paramref name="logPath"/>. With <paramref name="notifyVerify"/> and
+    /// <paramref name="partner"/>, each validly signed notification is checked with notify_verify first.
+    /// Refused when another receiver is writing the same log.
     /// </summary>
-    public static NotifyReceiver Start(string prefix, string logPath, NotificationVerifier? verifier = null)
+    public static NotifyReceiver Start(string prefix, string logPath, NotificationVerifier? verifier = null, NotifyVerifyClient? notifyVerify = null, string? partner = null)
     {
         if (prefix.Length == 0 || prefix[prefix.Length - 1] != '/')
         {
@@ -60,13 +71,18 @@ public sealed class NotifyReceiver : IDisposable
         {
             throw new ArgumentException($"The prefix '{prefix}' is not an http prefix such as http://127.0.0.1:8080/alipay/.", nameof(prefix));
         }
-        string directory = Path.GetDirectoryName(Path.GetFullPath(logPath))!;
-        Directory.CreateDirectory(directory);
-        // Append-only, and readable by others (a reconciliation task may read while we write).
-        var log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
+        if ((notifyVerify == null) != (partner == null))
+        {
+            throw new ArgumentException("notify_verify needs both the gateway and the partner.", nameof(partner));
+        }
+        if (notifyVerify != null && verifier == null)
+        {
+            throw new ArgumentException("notify_verify is asked only for validly signed notifications: give the key to verify them with.", nameof(verifier));
+        }
+        CallbackLogWriter log = CallbackLogWriter.Open(Path.GetFullPath(logPath));
         try
         {
-            return new NotifyReceiver(prefix, Path.GetFullPath(logPath), log, verifier);
+            return new NotifyReceiver(prefix, log, verifier, notifyVerify, partner);
         }
         catch
         {
@@ -78,14 +94,20 @@ public sealed class NotifyReceiver : IDisposable
     /// <summary>Test knob: log the next <paramref name="count"/> callbacks but answer them with an error, as a failing merchant would.</summary>
     public void FailNext(int count) => Interlocked.Exchange(ref _failNext, count);
 
-    public void Stop()
+    /// <summary>Test knob: the log's writes fail (as on a full disk) after this many more bytes; negative for never.</summary>
+    internal void FailWritesAfter(long bytes) => _log.FailAfter = bytes;
+
+    /// <summary>
+    /// Stops taking requests, lets those in hand finish (at most <paramref name="drain"/>), then stops; a
+    /// request that was not answered <c>success</c> is sent again by Alipay.
+    /// </summary>
+    public void Stop(TimeSpan drain)
     {
-        _host.Stop();
-        lock (_writeGate)
-        {
-            _log.Dispose();
-        }
+        _host.Stop(drain);
+        _log.Dispose();
     }
+
+    public void Stop() => Stop(TimeSpan.Zero);
 
     public void Dispose()
     {
@@ -95,6 +117,27 @@ public sealed class NotifyReceiver : IDisposable
     }
 
     public override string ToString() => Url;
+
+    /// <summary>
+    /// Blocks until <paramref name="cancel"/> is cancelled or the process is asked to stop (SIGTERM, or on
+    /// Windows a console close or shutdown), then stops gracefully (finishing requests in hand).
+    /// </summary>
+    public void RunUntilStopped(CancellationToken cancel)
+    {
+        using var stop = new ManualResetEventSlim(false);
+        using CancellationTokenRegistration onCancel = cancel.Register(stop.Set);
+#if NET
+        // Cancelling the default action keeps the runtime from exiting at once, so that the requests in hand
+        // are answered and written before the process ends.
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            stop.Set();
+        });
+#endif
+        stop.Wait();
+        Stop(DrainTimeout);
+    }
 
     private async Task HandleAsync(HttpListenerContext context)
     {
@@ -114,19 +157,25 @@ public sealed class NotifyReceiver : IDisposable
                 oversized = length == body.Length && request.InputStream.ReadByte() >= 0;
             }
             string target = request.RawUrl ?? "/";
-            string check = oversized ? $"unreadable:the body is larger than {MaxBodyBytes / 1024} KiB (logged cut short)" : Check(target, body, length);
-            string line = CallbackLog.FormatLine(DateTime.UtcNow, request.HttpMethod, request.RemoteEndPoint?.ToString() ?? "-", check, target, body, length);
-            byte[] bytes = Encoding.UTF8.GetBytes(line);
-            try
+            string check;
+            NotificationResult? result = null;
+            if (oversized)
             {
-                lock (_writeGate)
-                {
-                    _log.Write(bytes, 0, bytes.Length);
-                    // On disk before Alipay hears "success": after that it never sends this notification again.
-                    _log.Flush(flushToDisk: true);
-                }
+                check = $"unreadable:the body is larger than {MaxBodyBytes / 1024} KiB (logged cut short)";
             }
-            catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is UnauthorizedAccessException)
+            else
+            {
+                check = Check(target, body, length, out result);
+            }
+            bool? verified = null;
+            bool asked = result != null && result.IsValid && result.Kind == NotificationKind.Notify && _notifyVerify != null;
+            if (asked)
+            {
+                (verified, string answer) = await AskNotifyVerifyAsync(result!.NotifyId!).ConfigureAwait(false);
+                check += CallbackLog.VerifiedMark + answer;
+            }
+            string line = CallbackLog.FormatLine(DateTime.UtcNow, request.HttpMethod, request.RemoteEndPoint?.ToString() ?? "-", check, target, body, length);
+            if (!_log.TryAppend(Encoding.UTF8.GetBytes(line)))
             {
                 await AnswerAsync(context, 503, "error: the callback could not be recorded", "text/plain").ConfigureAwait(false);
                 return;
@@ -137,6 +186,18 @@ public sealed class NotifyReceiver : IDisposable
                 // Never "success" for what was not recorded whole: no notification is this large, but if one
                 // were, Alipay must keep it, not us lose it.
                 await AnswerAsync(context, 413, "error: the body is too large", "text/plain").ConfigureAwait(false);
+                return;
+            }
+            if (asked && verified == null)
+            {
+                // notify_verify could not be reached: after "success" the id could never be checked again.
+                await AnswerAsync(context, 503, "error: notify_verify could not be asked; send it again", "text/plain").ConfigureAwait(false);
+                return;
+            }
+            if (verified == false)
+            {
+                // Alipay says it did not send this (a forgery, or a replay of an id already answered).
+                await AnswerAsync(context, 403, "error: notify_verify did not confirm this notification", "text/plain").ConfigureAwait(false);
                 return;
             }
             if (Interlocked.Decrement(ref _failNext) >= 0)
@@ -153,10 +214,28 @@ public sealed class NotifyReceiver : IDisposable
         }
     }
 
+    private async Task<(bool? Verified, string Answer)> AskNotifyVerifyAsync(string notifyId)
+    {
+        try
+        {
+            NotifyVerifyResponse response = await _notifyVerify!.VerifyAsync(_partner!, notifyId, _host.Stopping).ConfigureAwait(false);
+            return response.Verified ? (true, "true") : (false, Clean("false:" + Shorten(response.Response)));
+        }
+        catch (NotifyVerifyException ex)
+        {
+            return (null, Clean("error:" + Shorten(ex.Message)));
+        }
+        catch (OperationCanceledException)
+        {
+            return (null, "error:the receiver is stopping");
+        }
+    }
+
     // The parameters are read exactly where the merchant's code reads them, the whole body (or the query
     // of a GET), never a part found inside it: otherwise unsigned parameters could ride along.
-    private string Check(string target, byte[] body, int length)
+    private string Check(string target, byte[] body, int length, out NotificationResult? result)
     {
+        result = null;
         if (_verifier == null)
         {
             return "-";
@@ -186,7 +265,6 @@ public sealed class NotifyReceiver : IDisposable
             {
                 return Clean("unreadable:" + read.Problem);
             }
-            NotificationResult result;
             lock (_verifier)
             {
                 // Signers reuse their hash and key objects: one callback at a time.
@@ -197,9 +275,12 @@ public sealed class NotifyReceiver : IDisposable
         catch (Exception ex)
         {
             // The record is written and answered whatever the check does: a bug here must not lose a callback.
+            result = null;
             return Clean("error:" + ex.GetType().Name);
         }
     }
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text.Substring(0, 200) + "…";
 
     private static string Clean(string check) => check.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
 

@@ -1,0 +1,227 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Threading.Tasks;
+using AlipayBptb.Core.Gateway;
+using AlipayBptb.Core.Mock;
+using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Receiver;
+using AlipayBptb.Core.Signing;
+using Xunit;
+
+namespace AlipayBptb.Tests;
+
+/// <summary>
+/// What the receiver promises, tried as a failing machine and a hostile network would: "success" means the
+/// whole record is on disk at the log's path; notify_verify is asked before "success", while the id is valid.
+/// </summary>
+public sealed class NotifyReceiverTests : IDisposable
+{
+    private const string Partner = "2088002464631181";
+    private const string Md5Key = "k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4";
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "bptb-rcv-" + Guid.NewGuid().ToString("N"));
+    private readonly List<IDisposable> _owned = new();
+    private static readonly HttpClient Http = new();
+
+    public NotifyReceiverTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        foreach (IDisposable d in Enumerable.Reverse(_owned))
+        {
+            d.Dispose();
+        }
+        Directory.Delete(_dir, true);
+    }
+
+    private string LogPath => Path.Combine(_dir, "callbacks.log");
+
+    private NotifyReceiver Start(MockGateway? gateway = null)
+    {
+        var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        NotifyVerifyClient? client = gateway == null ? null : new NotifyVerifyClient(gateway.Url, TimeSpan.FromSeconds(2), 0, TimeSpan.Zero);
+        NotifyReceiver r = NotifyReceiver.Start("http://127.0.0.1:0/alipay/", LogPath, verifier, client, gateway == null ? null : Partner);
+        _owned.Add(r);
+        return r;
+    }
+
+    private MockGateway Gateway()
+    {
+        MockGateway g = MockGateway.Start(Partner);
+        _owned.Add(g);
+        return g;
+    }
+
+    private static string Notification(string notifyId, string file = "a.csv")
+    {
+        var p = new ParameterList();
+        p.TryAdd("notify_type", "bptb_result_notify");
+        p.TryAdd("notify_time", "2026-11-26 10:00:00");
+        p.TryAdd("notify_id", notifyId);
+        p.TryAdd("pay_date", "20261126");
+        p.TryAdd("flag", "bptb_result_file");
+        p.TryAdd("file_name", file);
+        using var s = new Md5Signer(Md5Key);
+        string sign = s.Sign(SignString.Build(p), BptbCharset.Utf8);
+        return string.Join("&", p.Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value))) + "&sign_type=MD5&sign=" + sign;
+    }
+
+    private static async Task<(int Status, string Body)> PostAsync(NotifyReceiver r, string body)
+    {
+        using HttpResponseMessage m = await Http.PostAsync(r.Url + "notify", new StringContent(body, Encoding.ASCII, "application/x-www-form-urlencoded"));
+        return ((int)m.StatusCode, await m.Content.ReadAsStringAsync());
+    }
+
+    private string[] Records() => File.ReadAllText(LogPath).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public async Task Asks_notify_verify_before_success_and_keeps_the_answer_in_the_record()
+    {
+        MockGateway gateway = Gateway();
+        NotifyReceiver r = Start(gateway);
+        string id = gateway.IssueNotifyId();
+        Assert.Equal((200, "success"), await PostAsync(r, Notification(id)));
+        string record = Assert.Single(Records());
+        Assert.Equal("valid;notify_verify=true", record.Split('\t')[3]);
+        using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        NotificationResult read = v.Verify(record, out _)!;
+        Assert.True(read.IsValid, read.Reason);
+        Assert.True(read.NotifyVerified);
+        Assert.NotNull(read.Received);
+    }
+
+    [Fact]
+    public async Task A_notification_notify_verify_denies_is_logged_and_not_answered_success()
+    {
+        MockGateway gateway = Gateway();
+        NotifyReceiver r = Start(gateway);
+        (int status, string body) = await PostAsync(r, Notification("never0issued0by0alipay"));
+        Assert.Equal(403, status);
+        Assert.NotEqual("success", body);
+        Assert.StartsWith("valid;notify_verify=false", Assert.Single(Records()).Split('\t')[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task When_notify_verify_cannot_be_reached_the_callback_is_logged_and_not_answered_success()
+    {
+        MockGateway gateway = Gateway();
+        NotifyReceiver r = Start(gateway);
+        string id = gateway.IssueNotifyId();
+        gateway.AddFault("status:500");
+        (int status, _) = await PostAsync(r, Notification(id));
+        Assert.Equal(503, status); // Alipay sends it again, with the same id, still valid
+        Assert.StartsWith("valid;notify_verify=error:", Assert.Single(Records()).Split('\t')[3], StringComparison.Ordinal);
+        Assert.Equal((200, "success"), await PostAsync(r, Notification(id)));
+        Assert.Equal("valid;notify_verify=true", Records()[1].Split('\t')[3]);
+    }
+
+    [Fact]
+    public async Task The_local_gateway_expires_a_notify_id_once_it_was_answered_success()
+    {
+        // Spec 7.2 (12), the whole loop: asking notify_verify after "success" (from the log, later) fails.
+        var gateway = MockGateway.Start(new MockGatewayOptions { Partner = Partner, Md5Key = Md5Key, PaymentPassword = "pay-123456", TimeFactor = 0.0005 });
+        _owned.Add(gateway);
+        NotifyReceiver r = Start(gateway);
+        gateway.AddPaymentFile(Path.Combine(Vectors.Dir, "sample-payment-file-gbk.csv"), "20111123-001.csv");
+        using var signer = new Md5Signer(Md5Key);
+        var builder = new ConfirmRequestBuilder(Partner, "123@abc.com", r.Url + "return", r.Url + "notify", BptbCharset.Utf8, signer, gateway.Url);
+        MockConfirmation c = await MockBrowser.ConfirmAsync(builder.Build("20111123-001.csv").Url, "pay-123456");
+        Assert.True(c.IsSuccess);
+        Assert.True(gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
+        MockDelivery d = Assert.Single(gateway.Deliveries);
+        Assert.True(d.Accepted);
+        Assert.Contains(Records(), l => l.Split('\t')[3] == "valid;notify_verify=true");
+        var late = new NotifyVerifyClient(gateway.Url, TimeSpan.FromSeconds(2), 0, TimeSpan.Zero);
+        Assert.False((await late.VerifyAsync(Partner, d.NotifyId, default)).Verified);
+    }
+
+    [Fact]
+    public async Task A_failed_write_on_a_full_disk_leaves_no_partial_record_and_the_next_one_reads_back_whole()
+    {
+        NotifyReceiver r = Start();
+        Assert.Equal((200, "success"), await PostAsync(r, Notification("first")));
+        long before = new FileInfo(LogPath).Length;
+        r.FailWritesAfter(40);
+        (int status, string body) = await PostAsync(r, Notification("second"));
+        Assert.Equal(503, status);
+        Assert.NotEqual("success", body);
+        Assert.Equal(before, new FileInfo(LogPath).Length);
+        r.FailWritesAfter(-1);
+        Assert.Equal((200, "success"), await PostAsync(r, Notification("third")));
+        using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        string[] records = Records();
+        Assert.Equal(2, records.Length);
+        Assert.All(records, l => Assert.True(v.Verify(l, out _)!.IsValid));
+    }
+
+    [Fact]
+    public async Task A_record_after_someone_elses_partial_line_starts_a_line_of_its_own()
+    {
+        NotifyReceiver r = Start();
+        File.AppendAllText(LogPath, "partial line without its newline");
+        Assert.Equal((200, "success"), await PostAsync(r, Notification("after")));
+        using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        Assert.True(v.Verify(Records()[1], out _)!.IsValid);
+    }
+
+    [Fact]
+    public void A_second_receiver_on_the_same_log_is_refused()
+    {
+        Start();
+        var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        Assert.Throws<LogInUseException>(() => NotifyReceiver.Start("http://127.0.0.1:0/alipay/", LogPath, verifier));
+    }
+
+    [Fact]
+    public async Task Copy_and_truncate_rotation_is_followed_without_a_hole_of_nul_bytes()
+    {
+        NotifyReceiver r = Start();
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal((200, "success"), await PostAsync(r, Notification("before" + i)));
+        }
+        File.Copy(LogPath, LogPath + ".1");
+        using (var f = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            f.SetLength(0); // logrotate copytruncate
+        }
+        Assert.Equal((200, "success"), await PostAsync(r, Notification("after")));
+        byte[] bytes = File.ReadAllBytes(LogPath);
+        Assert.DoesNotContain((byte)0, bytes);
+        Assert.Contains("notify_id=after", Assert.Single(Records()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rename_rotation_and_removal_are_followed_so_success_is_always_in_the_file_at_the_path()
+    {
+        NotifyReceiver r = Start();
+        Assert.Equal((200, "success"), await PostAsync(r, Notification("one")));
+        File.Move(LogPath, LogPath + ".1"); // logrotate create
+        Assert.Equal((200, "success"), await PostAsync(r, Notification("two")));
+        Assert.Contains("notify_id=two", Assert.Single(Records()), StringComparison.Ordinal);
+        File.Delete(LogPath);
+        Assert.Equal((200, "success"), await PostAsync(r, Notification("three")));
+        Assert.Contains("notify_id=three", Assert.Single(Records()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_answers_the_requests_in_hand_and_refuses_new_ones()
+    {
+        MockGateway gateway = Gateway();
+        NotifyReceiver r = Start(gateway);
+        string id = gateway.IssueNotifyId();
+        gateway.AddFault("delay:1.5"); // notify_verify is slow: the request is in hand when the stop comes
+        Task<(int, string)> inHand = PostAsync(r, Notification(id));
+        await Task.Delay(300);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Run(() => r.Stop(TimeSpan.FromSeconds(10)));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8));
+        Assert.Equal((200, "success"), await inHand);
+        Assert.Equal("valid;notify_verify=true", Assert.Single(Records()).Split('\t')[3]);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => PostAsync(r, Notification("late")));
+    }
+}
