@@ -6,7 +6,11 @@ using AlipayBptb.Core.Notifications;
 
 namespace AlipayBptb.Commands;
 
-/// <summary>Records checked notifications in the idempotency ledger, once each, and passes them on marked IsDuplicate.</summary>
+/// <summary>
+/// Records checked callbacks in the idempotency ledger and passes them on marked IsDuplicate and IsNewEvent.
+/// A result counts as handled only once the rest of the pipeline has got past it: a run that is killed or
+/// stopped before that leaves it to the next run, which emits it as new again (at least once).
+/// </summary>
 [Cmdlet(VerbsLifecycle.Register, "BptbNotification")]
 [OutputType(typeof(NotificationResult))]
 public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
@@ -25,12 +29,16 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         ModuleFormats.EnsureLoaded(this);
-        string path = KeySource.Resolve(this, Ledger);
+        string path = LedgerPath.Resolve(this, Ledger);
         try
         {
             _ledger = new NotificationLedger(path);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException || ex is System.IO.IOException || ex is UnauthorizedAccessException)
+        catch (LedgerException ex)
+        {
+            ThrowTerminatingError(LedgerPath.Error(ex, ErrorCategory.OpenError));
+        }
+        catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
         {
             ThrowTerminatingError(new ErrorRecord(ex, "LedgerUnavailable", ErrorCategory.OpenError, path));
         }
@@ -48,7 +56,14 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
                 }
                 break;
             case NotifyVerifyResult verify:
-                _ledger!.RecordVerification(verify.NotifyId, verify.Verified, verify.Response);
+                try
+                {
+                    _ledger!.RecordVerification(verify.NotifyId, verify.Verified, verify.Response);
+                }
+                catch (LedgerException failed)
+                {
+                    ThrowTerminatingError(LedgerPath.Error(failed, ErrorCategory.WriteError));
+                }
                 WriteObject(verify);
                 break;
             default:
@@ -65,6 +80,9 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
     }
 
     // Results go on only after their transaction committed: what a script sees as registered is on disk.
+    // WriteObject returns once the downstream commands have processed the object (an action in
+    // ForEach-Object has run), so the results it returned for are the ones marked handled; one whose action
+    // threw, and every result after it, stay pending for the next run.
     private void Flush()
     {
         if (_batch.Count == 0)
@@ -75,15 +93,32 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
         {
             _ledger!.Register(_batch);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        catch (LedgerException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "LedgerWriteFailed", ErrorCategory.WriteError, _ledger!.Path));
+            ThrowTerminatingError(LedgerPath.Error(ex, ErrorCategory.WriteError));
         }
-        foreach (NotificationResult r in _batch)
+        int passed = 0;
+        try
         {
-            WriteObject(r);
+            foreach (NotificationResult r in _batch)
+            {
+                WriteObject(r);
+                passed++;
+            }
         }
-        _batch.Clear();
+        finally
+        {
+            _batch.Clear();
+            try
+            {
+                _ledger!.MarkPassed(passed);
+            }
+            catch (LedgerException ex)
+            {
+                // Not marked: the next run emits these again, which at-least-once allows.
+                WriteWarning(ex.Message);
+            }
+        }
     }
 
     public void Dispose()
@@ -118,13 +153,24 @@ public sealed class GetBptbBatchStatusCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        string path = KeySource.Resolve(this, Ledger);
+        string path = LedgerPath.Resolve(this, Ledger);
         if (!System.IO.File.Exists(path))
         {
             ThrowTerminatingError(new ErrorRecord(new System.IO.FileNotFoundException($"The ledger '{path}' does not exist: Register-BptbNotification creates it."), "LedgerNotFound", ErrorCategory.ObjectNotFound, path));
         }
-        using var ledger = new NotificationLedger(path);
-        foreach (BatchStatus s in ledger.Status(_names.Count == 0 ? null : _names))
+        BatchStatus[] status;
+        try
+        {
+            // Read-only: a report needs no write access, and must never change the ledger.
+            using var ledger = new NotificationLedger(path, readOnly: true);
+            status = System.Linq.Enumerable.ToArray(ledger.Status(_names.Count == 0 ? null : _names));
+        }
+        catch (LedgerException ex)
+        {
+            ThrowTerminatingError(LedgerPath.Error(ex, ErrorCategory.ReadError));
+            return;
+        }
+        foreach (BatchStatus s in status)
         {
             WriteObject(s);
         }

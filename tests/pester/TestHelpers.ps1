@@ -54,3 +54,13 @@ public static class BptbTestLog
     }
     [BptbTestLog]::Write($Path, $Start, $Count, $Key)
 }
+
+# Signs a callback's parameters (given unencoded, key=value&...) with the test MD5 key, independently of the
+# module: the sign string of spec 8.1 by hand, .NET's MD5. Spaces go on the wire as '+'.
+function New-SignedCallback {
+    param([Parameter(Mandatory)][string] $Body, [string] $Key = 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4')
+    $pairs = [string[]]($Body -split '&')
+    [Array]::Sort($pairs, [StringComparer]::Ordinal)
+    $hash = [Security.Cryptography.MD5]::HashData([Text.Encoding]::UTF8.GetBytes(($pairs -join '&') + $Key))
+    $Body.Replace(' ', '+') + '&sign_type=MD5&sign=' + [Convert]::ToHexString($hash).ToLowerInvariant()
+}

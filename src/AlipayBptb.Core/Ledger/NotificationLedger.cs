@@ -6,125 +6,167 @@ using Microsoft.Data.Sqlite;
 
 namespace AlipayBptb.Core.Ledger;
 
-/// <summary>One payment file's state, as the ledger knows it (spec 5, 6 and 7.4).</summary>
-public sealed class BatchStatus
-{
-    public string FileName { get; internal set; } = string.Empty;
-
-    /// <summary>is_success of the latest valid return: true (T), false (F), or null when no return came.</summary>
-    public bool? Confirmed { get; internal set; }
-
-    /// <summary>result_code of the latest valid return.</summary>
-    public string? ResultCode { get; internal set; }
-
-    /// <summary>True when a bptb_result_notify came: the batch was processed.</summary>
-    public bool ResultNotified { get; internal set; }
-
-    /// <summary>pay_date of the result notification.</summary>
-    public DateTime? PayDate { get; internal set; }
-
-    /// <summary>True when a bptb_unfreeze_notify came: the balance was short.</summary>
-    public bool BalanceShort { get; internal set; }
-
-    /// <summary>Balance short and no result notification since: the batch waits for money.</summary>
-    public bool Waiting => BalanceShort && !ResultNotified;
-
-    /// <summary>True when notify_verify answered true for one of its notifications, false when only otherwise, null when never asked.</summary>
-    public bool? NotifyVerified { get; internal set; }
-
-    public int Notifications { get; internal set; }
-
-    public int Duplicates { get; internal set; }
-
-    public int Invalid { get; internal set; }
-
-    public DateTime FirstSeen { get; internal set; }
-
-    public DateTime LastSeen { get; internal set; }
-}
-
 /// <summary>
-/// The idempotency ledger (spec 7.4: never act twice on one notification): an SQLite file in WAL mode,
-/// shared safely by concurrent processes (a busy timeout, writes in IMMEDIATE transactions), that records
-/// each valid notification once, by notify_id, and each return once, by file name and result.
+/// The idempotency ledger (spec 7.4: never act twice on one notification, and never lose one): an SQLite file
+/// in WAL mode, shared safely by concurrent processes (a busy timeout, writes in IMMEDIATE transactions).
+/// <para>
+/// Each valid callback is recorded once (notifications by notify_id, returns by file name and result), each
+/// batch event once (<see cref="BatchEvent"/>, whichever channel brought it), each sighting once (so reading
+/// the same log again changes no count). What a run emits as new is <em>claimed</em> by that run, and only
+/// becomes handled once the run reports that the downstream pipeline got past it
+/// (<see cref="MarkPassed"/>): a run that is killed, stopped or fails before that leaves its claims pending,
+/// and the next run emits them as new again (at least once). A claim of a run that is still alive is
+/// respected, so two runs at once never both emit one callback as new.
+/// </para>
 /// </summary>
 public sealed class NotificationLedger : IDisposable
 {
-    private readonly SqliteConnection _connection;
+    /// <summary>Marks the ledger's own files (<c>PRAGMA application_id</c>): "BPTB".</summary>
+    public const int ApplicationId = 0x42505442;
 
-    public NotificationLedger(string path)
-    {
-        Path = path;
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
-        _connection.Open();
-        Execute("PRAGMA busy_timeout = 30000;");
-        Execute("PRAGMA journal_mode = WAL;");
-        Execute("PRAGMA synchronous = NORMAL;");
-        Execute(@"
+    /// <summary>The schema this code writes (<c>PRAGMA user_version</c>).</summary>
+    public const int SchemaVersion = 2;
+
+    private const string Schema = @"
 CREATE TABLE IF NOT EXISTS callback (
     key TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     notify_id TEXT, notify_type TEXT, file_name TEXT, result_code TEXT, is_success INTEGER,
     pay_date TEXT, notify_time TEXT, source TEXT, line INTEGER,
-    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, seen INTEGER NOT NULL);
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, seen INTEGER NOT NULL,
+    occurrence TEXT, received TEXT, run TEXT, seq INTEGER);
 CREATE INDEX IF NOT EXISTS callback_file ON callback(file_name);
+CREATE TABLE IF NOT EXISTS sighting (occurrence TEXT PRIMARY KEY, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS invalid (
-    id INTEGER PRIMARY KEY, file_name TEXT, notify_id TEXT, reason TEXT, source TEXT, line INTEGER, seen TEXT NOT NULL);
+    occurrence TEXT PRIMARY KEY, file_name TEXT, notify_id TEXT, reason TEXT, source TEXT, line INTEGER, seen TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS invalid_file ON invalid(file_name);
+CREATE TABLE IF NOT EXISTS event (
+    file_name TEXT NOT NULL, event TEXT NOT NULL, key TEXT NOT NULL, received TEXT NOT NULL, first_seen TEXT NOT NULL,
+    run TEXT, seq INTEGER, PRIMARY KEY (file_name, event));
 CREATE TABLE IF NOT EXISTS verification (
-    notify_id TEXT PRIMARY KEY, verified INTEGER NOT NULL, response TEXT, checked TEXT NOT NULL);");
+    notify_id TEXT PRIMARY KEY, verified INTEGER NOT NULL, response TEXT, checked TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run (
+    id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, process_started TEXT NOT NULL,
+    heartbeat TEXT NOT NULL, passed INTEGER NOT NULL DEFAULT 0, ended INTEGER NOT NULL DEFAULT 0);";
+
+    /// <summary>A run on another host is taken for dead when it has not written for this long.</summary>
+    private static readonly TimeSpan ForeignRunLease = TimeSpan.FromMinutes(10);
+
+    private static readonly string[] OwnTables = { "callback", "sighting", "invalid", "event", "verification", "run" };
+
+    private readonly SqliteConnection _connection;
+    private readonly Dictionary<string, bool> _liveRuns = new(StringComparer.Ordinal);
+    private SqliteTransaction? _transaction; // the one in progress, which Microsoft.Data.Sqlite wants on every command
+    private string? _run;
+    private long _seq;
+    private int _lastBatchCount;
+
+    /// <summary>Opens (and with <paramref name="readOnly"/> false, creates or upgrades) the ledger at <paramref name="path"/>.</summary>
+    public NotificationLedger(string path, bool readOnly = false)
+    {
+        Path = path;
+        try
+        {
+            _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = path,
+                Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
+                Pooling = false,
+            }.ToString());
+            _connection.Open();
+            Execute("PRAGMA busy_timeout = 30000;");
+            if (readOnly)
+            {
+                CheckOwnership(allowEmpty: false);
+                return;
+            }
+            Execute("PRAGMA journal_mode = WAL;");
+            Execute("PRAGMA synchronous = NORMAL;");
+            using (_transaction = _connection.BeginTransaction(deferred: false))
+            {
+                bool empty = CheckOwnership(allowEmpty: true);
+                if (empty || Scalar("PRAGMA user_version;") < SchemaVersion)
+                {
+                    Upgrade(empty);
+                }
+                _transaction.Commit();
+            }
+            _transaction = null;
+        }
+        catch (SqliteException ex)
+        {
+            _connection?.Dispose();
+            throw LedgerException.From(path, ex);
+        }
+        catch
+        {
+            _connection?.Dispose();
+            throw;
+        }
     }
 
     public string Path { get; }
 
     /// <summary>
-    /// Records a batch in one transaction and marks each result with IsDuplicate and FirstSeen.
-    /// Valid notifications are keyed by notify_id, valid returns by file name, is_success and result code;
-    /// invalid ones are counted, never recorded as events.
+    /// Records a batch in one transaction and marks each result: <c>IsDuplicate</c> (this callback was seen),
+    /// <c>IsNewEvent</c> (its batch event was not), <c>FirstSeen</c>. Results marked new are claimed by this
+    /// run until <see cref="MarkPassed"/> reports them handled. Invalid results are counted, never keyed.
     /// </summary>
     public void Register(IReadOnlyList<NotificationResult> batch)
     {
-        string now = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture);
-        using SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
-        // New rows (nearly all, in a nightly run) take one plain INSERT whose row count says "new"; only a
-        // duplicate pays for the UPDATE that counts it and reads back when it was first seen. The INSERT runs
-        // on SQLite's own statement API with positional binding: Microsoft.Data.Sqlite looks every parameter
-        // up by name on every execution, which was most of the cost of a row.
-        using var insert = new RawStatement(_connection.Handle!, @"
-INSERT INTO callback (key, kind, notify_id, notify_type, file_name, result_code, is_success, pay_date, notify_time, source, line, first_seen, last_seen, seen)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, 1)
-ON CONFLICT(key) DO NOTHING;");
-        using SqliteCommand again = _connection.CreateCommand();
-        again.Transaction = tx;
-        again.CommandText = "UPDATE callback SET last_seen = $now, seen = seen + 1 WHERE key = $key RETURNING first_seen;";
-        SqliteParameter againKey = again.Parameters.Add("$key", SqliteType.Text);
-        SqliteParameter againNow = again.Parameters.Add("$now", SqliteType.Text);
-        DateTime nowTime = DateTime.Parse(now, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-        using SqliteCommand invalid = _connection.CreateCommand();
-        invalid.Transaction = tx;
-        invalid.CommandText = "INSERT INTO invalid (file_name, notify_id, reason, source, line, seen) VALUES ($file_name, $notify_id, $reason, $source, $line, $now);";
-        var q = new Dictionary<string, SqliteParameter>();
-        foreach (string name in new[] { "$file_name", "$notify_id", "$reason", "$source", "$line", "$now" })
+        try
         {
-            q[name] = invalid.Parameters.Add(name, SqliteType.Text);
+            RegisterBatch(batch);
         }
-        foreach (NotificationResult r in batch)
+        catch (SqliteException ex)
         {
+            throw LedgerException.From(Path, ex);
+        }
+    }
+
+    private void RegisterBatch(IReadOnlyList<NotificationResult> batch)
+    {
+        string now = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture);
+        DateTime nowTime = DateTime.Parse(now, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+        using SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
+        string run = EnsureRun(tx, now);
+        long batchStart = _seq;
+        // New rows (nearly all, in a nightly run) take one plain INSERT whose row count says "new"; only a
+        // repeat pays for reading the row back. The INSERT runs on SQLite's own statement API with positional
+        // binding: Microsoft.Data.Sqlite looks every parameter up by name on every execution.
+        using var insert = new RawStatement(_connection.Handle!, @"
+INSERT INTO callback (key, kind, notify_id, notify_type, file_name, result_code, is_success, pay_date, notify_time, source, line,
+    first_seen, last_seen, seen, occurrence, received, run, seq)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, 1, ?13, ?14, ?15, ?16)
+ON CONFLICT(key) DO NOTHING;");
+        using var insertEvent = new RawStatement(_connection.Handle!, @"
+INSERT INTO event (file_name, event, key, received, first_seen, run, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+ON CONFLICT(file_name, event) DO NOTHING;");
+        using SqliteCommand existing = Command(tx, "SELECT occurrence, first_seen, run, seq FROM callback WHERE key = $a;");
+        using SqliteCommand sighting = Command(tx, "INSERT INTO sighting (occurrence, key) VALUES ($a, $b) ON CONFLICT DO NOTHING;");
+        using SqliteCommand seen = Command(tx, "UPDATE callback SET seen = seen + 1, last_seen = $b WHERE key = $a;");
+        using SqliteCommand takeOver = Command(tx, "UPDATE callback SET run = $b, seq = $c WHERE key = $a;");
+        using SqliteCommand existingEvent = Command(tx, "SELECT run, seq FROM event WHERE file_name = $a AND event = $b;");
+        using SqliteCommand takeOverEvent = Command(tx, "UPDATE event SET run = $c, seq = $d WHERE file_name = $a AND event = $b;");
+        using SqliteCommand confirmedAlready = Command(tx, "SELECT COUNT(*) FROM event WHERE file_name = $a AND event <> 'ConfirmFailed';");
+        using SqliteCommand invalid = Command(tx, "INSERT INTO invalid (occurrence, file_name, notify_id, reason, source, line, seen) VALUES ($a, $b, $c, $d, $e, $f, $g) ON CONFLICT DO NOTHING;");
+        using SqliteCommand verified = Command(tx, @"INSERT INTO verification (notify_id, verified, response, checked) VALUES ($a, $b, $c, $d)
+ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified), checked = excluded.checked;");
+        for (int i = 0; i < batch.Count; i++)
+        {
+            NotificationResult r = batch[i];
+            long seq = batchStart + i + 1;
+            string occurrence = r.Occurrence;
             // A notification without a notify_id has nothing to be idempotent on: counted, never keyed.
             if (!r.IsValid || (r.Kind == NotificationKind.Notify && string.IsNullOrEmpty(r.NotifyId)))
             {
-                q["$file_name"].Value = (object?)r.FileName ?? DBNull.Value;
-                q["$notify_id"].Value = (object?)r.NotifyId ?? DBNull.Value;
-                q["$reason"].Value = (object?)r.Reason ?? "notification without notify_id";
-                q["$source"].Value = (object?)r.Source ?? DBNull.Value;
-                q["$line"].Value = r.LineNumber;
-                q["$now"].Value = now;
-                invalid.ExecuteNonQuery();
+                Run(invalid, occurrence, r.FileName, r.NotifyId, r.Reason ?? "notification without notify_id", r.Source, r.LineNumber, now);
                 continue;
             }
             string key = r.Kind == NotificationKind.Notify
                 ? "notify:" + r.NotifyId
                 : "return:" + r.FileName + "|" + r.RawParameters["is_success"] + "|" + r.ResultCode;
+            string received = Received(r, now);
             insert.Text(1, key);
             insert.Text(2, r.Kind == NotificationKind.Notify ? "Notify" : "Return");
             insert.Text(3, r.NotifyId);
@@ -137,78 +179,412 @@ ON CONFLICT(key) DO NOTHING;");
             insert.Text(10, r.Source);
             insert.Integer(11, r.LineNumber);
             insert.Text(12, now);
+            insert.Text(13, occurrence);
+            insert.Text(14, received);
+            insert.Text(15, run);
+            insert.Integer(16, seq);
             if (insert.Execute() == 1)
             {
                 r.FirstSeen = nowTime;
                 r.IsDuplicate = false;
-                continue;
             }
-            againKey.Value = key;
-            againNow.Value = now;
-            r.FirstSeen = DateTime.Parse((string)again.ExecuteScalar()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-            r.IsDuplicate = true;
+            else
+            {
+                string? firstOccurrence;
+                string firstSeen;
+                string? claimant;
+                long claimSeq;
+                existing.Parameters[0].Value = key;
+                using (SqliteDataReader row = existing.ExecuteReader())
+                {
+                    row.Read();
+                    firstOccurrence = row.IsDBNull(0) ? null : row.GetString(0);
+                    firstSeen = row.GetString(1);
+                    claimant = row.IsDBNull(2) ? null : row.GetString(2);
+                    claimSeq = row.IsDBNull(3) ? 0 : row.GetInt64(3);
+                }
+                if (!string.Equals(firstOccurrence, occurrence, StringComparison.Ordinal) && Run(sighting, occurrence, key) == 1)
+                {
+                    Run(seen, key, now);
+                }
+                r.FirstSeen = DateTime.Parse(firstSeen, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+                // Emitted before, but never got past a run that has ended or died: emit it as new again.
+                bool takeIt = IsAbandoned(tx, claimant, claimSeq, run);
+                if (takeIt)
+                {
+                    Run(takeOver, key, run, seq);
+                }
+                r.IsDuplicate = !takeIt;
+            }
+            if (r.NotifyVerified.HasValue && r.NotifyId != null)
+            {
+                Run(verified, r.NotifyId, r.NotifyVerified.Value ? 1 : 0, "receiver log", now);
+            }
+            r.IsNewEvent = RegisterEvent(tx, r, key, received, now, run, seq, insertEvent, existingEvent, takeOverEvent, confirmedAlready);
+        }
+        _seq = batchStart + batch.Count;
+        _lastBatchCount = batch.Count;
+        using (SqliteCommand beat = Command(tx, "UPDATE run SET heartbeat = $a WHERE id = $b;"))
+        {
+            Run(beat, now, run);
         }
         tx.Commit();
+    }
+
+    private bool RegisterEvent(SqliteTransaction tx, NotificationResult r, string key, string received, string now, string run, long seq,
+        RawStatement insertEvent, SqliteCommand existingEvent, SqliteCommand takeOverEvent, SqliteCommand confirmedAlready)
+    {
+        if (r.Event is not BatchEvent e || r.FileName == null)
+        {
+            return false;
+        }
+        string name = e.ToString();
+        // A failure that comes after the batch was confirmed (a second confirmation, a replayed old return)
+        // undoes nothing: it is no event to act on.
+        if (e == BatchEvent.ConfirmFailed)
+        {
+            confirmedAlready.Parameters[0].Value = r.FileName;
+            if ((long)confirmedAlready.ExecuteScalar()! > 0)
+            {
+                return false;
+            }
+        }
+        insertEvent.Text(1, r.FileName);
+        insertEvent.Text(2, name);
+        insertEvent.Text(3, key);
+        insertEvent.Text(4, received);
+        insertEvent.Text(5, now);
+        insertEvent.Text(6, run);
+        insertEvent.Integer(7, seq);
+        if (insertEvent.Execute() == 1)
+        {
+            return true;
+        }
+        existingEvent.Parameters[0].Value = r.FileName;
+        existingEvent.Parameters[1].Value = name;
+        string? claimant;
+        long claimSeq;
+        using (SqliteDataReader row = existingEvent.ExecuteReader())
+        {
+            row.Read();
+            claimant = row.IsDBNull(0) ? null : row.GetString(0);
+            claimSeq = row.IsDBNull(1) ? 0 : row.GetInt64(1);
+        }
+        if (!IsAbandoned(tx, claimant, claimSeq, run))
+        {
+            return false;
+        }
+        Run(takeOverEvent, r.FileName, name, run, seq);
+        return true;
+    }
+
+    /// <summary>
+    /// Reports that the downstream pipeline got past the first <paramref name="count"/> results of the last
+    /// registered batch: their claims become handled, and no later run emits them as new again.
+    /// </summary>
+    public void MarkPassed(int count)
+    {
+        if (_run == null || count <= 0)
+        {
+            return;
+        }
+        try
+        {
+            using SqliteCommand c = Command(null, "UPDATE run SET passed = MAX(passed, $a), heartbeat = $c WHERE id = $b;");
+            Run(c, _seq - _lastBatchCount + count, _run, DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture));
+        }
+        catch (SqliteException ex)
+        {
+            throw LedgerException.From(Path, ex);
+        }
     }
 
     /// <summary>Records what notify_verify answered for a notify id (the latest answer wins).</summary>
     public void RecordVerification(string notifyId, bool verified, string response)
     {
-        using SqliteCommand c = _connection.CreateCommand();
-        c.CommandText = "INSERT INTO verification (notify_id, verified, response, checked) VALUES ($id, $v, $r, $t) ON CONFLICT(notify_id) DO UPDATE SET verified = excluded.verified, response = excluded.response, checked = excluded.checked;";
-        c.Parameters.AddWithValue("$id", notifyId);
-        c.Parameters.AddWithValue("$v", verified ? 1 : 0);
-        c.Parameters.AddWithValue("$r", response);
-        c.Parameters.AddWithValue("$t", DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture));
-        c.ExecuteNonQuery();
+        try
+        {
+            using SqliteCommand c = Command(null, "INSERT INTO verification (notify_id, verified, response, checked) VALUES ($a, $b, $c, $d) ON CONFLICT(notify_id) DO UPDATE SET verified = excluded.verified, response = excluded.response, checked = excluded.checked;");
+            Run(c, notifyId, verified ? 1 : 0, response, DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture));
+        }
+        catch (SqliteException ex)
+        {
+            throw LedgerException.From(Path, ex);
+        }
     }
 
-    /// <summary>Each payment file's state; <paramref name="fileNames"/> limits it (null: every file).</summary>
+    /// <summary>
+    /// Each payment file's state; <paramref name="fileNames"/> limits it (null: every file). What happened
+    /// decides, not the order callbacks were registered in: a success is never undone by an earlier or replayed
+    /// failure, and returns are ordered by when they were received (notifications by when Alipay sent them).
+    /// </summary>
     public IEnumerable<BatchStatus> Status(ICollection<string>? fileNames)
     {
-        using SqliteCommand c = _connection.CreateCommand();
-        c.CommandText = @"
+        var list = new List<BatchStatus>();
+        try
+        {
+            using SqliteCommand c = Command(null, @"
 WITH files AS (SELECT file_name FROM callback WHERE file_name IS NOT NULL UNION SELECT file_name FROM invalid WHERE file_name IS NOT NULL)
 SELECT f.file_name,
-  (SELECT is_success FROM callback r WHERE r.file_name = f.file_name AND r.kind = 'Return' ORDER BY r.last_seen DESC LIMIT 1),
-  (SELECT result_code FROM callback r WHERE r.file_name = f.file_name AND r.kind = 'Return' ORDER BY r.last_seen DESC LIMIT 1),
+  (SELECT MAX(CASE WHEN is_success = 1 OR result_code = 'USER_CONFIRM_SUCC' THEN 1 ELSE 0 END) FROM callback r WHERE r.file_name = f.file_name AND r.kind = 'Return'),
+  (SELECT COUNT(*) FROM callback n WHERE n.file_name = f.file_name AND n.kind = 'Notify'),
+  (SELECT result_code FROM callback r WHERE r.file_name = f.file_name AND r.kind = 'Return'
+     ORDER BY (is_success = 1) DESC, (result_code = 'USER_CONFIRM_SUCC') DESC, received DESC, first_seen DESC LIMIT 1),
   (SELECT COUNT(*) FROM callback n WHERE n.file_name = f.file_name AND n.notify_type = 'bptb_result_notify'),
   (SELECT MAX(pay_date) FROM callback n WHERE n.file_name = f.file_name AND n.notify_type = 'bptb_result_notify'),
   (SELECT COUNT(*) FROM callback n WHERE n.file_name = f.file_name AND n.notify_type = 'bptb_unfreeze_notify'),
   (SELECT MAX(v.verified) FROM callback n JOIN verification v ON v.notify_id = n.notify_id WHERE n.file_name = f.file_name),
-  (SELECT COUNT(*) FROM callback n WHERE n.file_name = f.file_name AND n.kind = 'Notify'),
   (SELECT COALESCE(SUM(seen - 1), 0) FROM callback n WHERE n.file_name = f.file_name),
   (SELECT COUNT(*) FROM invalid i WHERE i.file_name = f.file_name),
   (SELECT MIN(t) FROM (SELECT first_seen AS t FROM callback WHERE file_name = f.file_name UNION ALL SELECT seen FROM invalid WHERE file_name = f.file_name)),
   (SELECT MAX(t) FROM (SELECT last_seen AS t FROM callback WHERE file_name = f.file_name UNION ALL SELECT seen FROM invalid WHERE file_name = f.file_name))
-FROM files f ORDER BY f.file_name;";
-        using SqliteDataReader r = c.ExecuteReader();
-        while (r.Read())
-        {
-            string file = r.GetString(0);
-            if (fileNames != null && !fileNames.Contains(file))
+FROM files f ORDER BY f.file_name;");
+            using SqliteDataReader r = c.ExecuteReader();
+            while (r.Read())
             {
-                continue;
+                string file = r.GetString(0);
+                if (fileNames != null && !fileNames.Contains(file))
+                {
+                    continue;
+                }
+                bool? returnSays = r.IsDBNull(1) ? null : r.GetInt64(1) == 1;
+                long notifications = r.GetInt64(2);
+                // A notification comes only for a confirmed batch (spec 7.3): it confirms, whatever a return said.
+                bool? confirmed = returnSays == true || notifications > 0 ? true : returnSays;
+                string? code = r.IsDBNull(3) ? null : r.GetString(3);
+                list.Add(new BatchStatus
+                {
+                    FileName = file,
+                    Confirmed = confirmed,
+                    // The code of the return that decided, never a failure's next to a confirmation.
+                    ResultCode = confirmed == true && returnSays != true ? null : code,
+                    ResultNotified = r.GetInt64(4) > 0,
+                    PayDate = r.IsDBNull(5) ? null : DateTime.TryParseExact(r.GetString(5), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime d) ? d : null,
+                    BalanceShort = r.GetInt64(6) > 0,
+                    NotifyVerified = r.IsDBNull(7) ? null : r.GetInt64(7) == 1,
+                    Notifications = (int)notifications,
+                    Duplicates = (int)r.GetInt64(8),
+                    Invalid = (int)r.GetInt64(9),
+                    FirstSeen = DateTime.Parse(r.GetString(10), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                    LastSeen = DateTime.Parse(r.GetString(11), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                });
             }
-            yield return new BatchStatus
+        }
+        catch (SqliteException ex)
+        {
+            throw LedgerException.From(Path, ex);
+        }
+        return list;
+    }
+
+    /// <summary>Ends this run: what it emitted and did not mark passed is left for the next run.</summary>
+    public void Dispose()
+    {
+        if (_run != null)
+        {
+            try
             {
-                FileName = file,
-                Confirmed = r.IsDBNull(1) ? null : r.GetInt64(1) == 1,
-                ResultCode = r.IsDBNull(2) ? null : r.GetString(2),
-                ResultNotified = r.GetInt64(3) > 0,
-                PayDate = r.IsDBNull(4) ? null : DateTime.TryParseExact(r.GetString(4), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime d) ? d : null,
-                BalanceShort = r.GetInt64(5) > 0,
-                NotifyVerified = r.IsDBNull(6) ? null : r.GetInt64(6) == 1,
-                Notifications = (int)r.GetInt64(7),
-                Duplicates = (int)r.GetInt64(8),
-                Invalid = (int)r.GetInt64(9),
-                FirstSeen = DateTime.Parse(r.GetString(10), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                LastSeen = DateTime.Parse(r.GetString(11), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-            };
+                using SqliteCommand c = Command(null, "UPDATE run SET ended = 1 WHERE id = $a;");
+                Run(c, _run);
+            }
+            catch (SqliteException)
+            {
+                // The run's process check (or lease) still tells the next run that this one is gone.
+            }
+            _run = null;
+        }
+        _connection.Dispose();
+    }
+
+    // The run is recorded with what tells whether it is still alive: its host and process (with the process's
+    // start time, since process ids are reused), and a heartbeat for runs on other hosts.
+    private string EnsureRun(SqliteTransaction tx, string now)
+    {
+        if (_run != null)
+        {
+            return _run;
+        }
+        _run = Guid.NewGuid().ToString("N");
+        using System.Diagnostics.Process self = System.Diagnostics.Process.GetCurrentProcess();
+        using SqliteCommand c = Command(tx, "INSERT INTO run (id, host, pid, process_started, heartbeat) VALUES ($a, $b, $c, $d, $e);");
+        Run(c, _run, Environment.MachineName, (long)self.Id, ProcessStart(self), now);
+        return _run;
+    }
+
+    private bool IsAbandoned(SqliteTransaction tx, string? claimant, long seq, string me)
+    {
+        if (claimant == null || claimant == me)
+        {
+            return false;
+        }
+        using SqliteCommand c = Command(tx, "SELECT host, pid, process_started, heartbeat, passed, ended FROM run WHERE id = $a;");
+        c.Parameters[0].Value = claimant;
+        using SqliteDataReader r = c.ExecuteReader();
+        if (!r.Read())
+        {
+            return true;
+        }
+        if (r.GetInt64(4) >= seq)
+        {
+            return false; // handled: the run got past it
+        }
+        if (r.GetInt64(5) == 1)
+        {
+            return true;
+        }
+        if (!_liveRuns.TryGetValue(claimant, out bool alive))
+        {
+            alive = string.Equals(r.GetString(0), Environment.MachineName, StringComparison.Ordinal)
+                ? ProcessAlive((int)r.GetInt64(1), r.GetString(2))
+                : DateTime.UtcNow - DateTime.Parse(r.GetString(3), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) < ForeignRunLease;
+            _liveRuns[claimant] = alive;
+        }
+        return !alive;
+    }
+
+    private static bool ProcessAlive(int pid, string started)
+    {
+        try
+        {
+            using System.Diagnostics.Process p = System.Diagnostics.Process.GetProcessById(pid);
+            return string.Equals(ProcessStart(p), started, StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is ArgumentException || ex is InvalidOperationException || ex is System.ComponentModel.Win32Exception || ex is NotSupportedException)
+        {
+            return false;
         }
     }
 
-    public void Dispose() => _connection.Dispose();
+    private static string ProcessStart(System.Diagnostics.Process p) =>
+        p.StartTime.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+
+    // When the callback happened: the receiver's time, else the notification's own notify_time (Beijing time,
+    // UTC+8, spec 6.2), else now.
+    private static string Received(NotificationResult r, string now)
+    {
+        if (r.Received is DateTime received)
+        {
+            return received.ToString("o", CultureInfo.InvariantCulture);
+        }
+        if (r.NotifyTime is DateTime sent)
+        {
+            return DateTime.SpecifyKind(sent.AddHours(-8), DateTimeKind.Utc).ToString("o", CultureInfo.InvariantCulture);
+        }
+        return now;
+    }
+
+    // True when the file is empty (a new ledger); throws when it is another application's database.
+    private bool CheckOwnership(bool allowEmpty)
+    {
+        long id = Scalar("PRAGMA application_id;");
+        var tables = new List<string>();
+        using (SqliteCommand c = Command(null, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%';"))
+        using (SqliteDataReader r = c.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                tables.Add(r.GetString(0));
+            }
+        }
+        if (id == ApplicationId)
+        {
+            if (Scalar("PRAGMA user_version;") > SchemaVersion)
+            {
+                throw new LedgerException(Path, LedgerProblem.TooNew,
+                    $"The ledger '{Path}' was written by a newer AlipayBptb (schema {Scalar("PRAGMA user_version;")}; this one knows {SchemaVersion}): update the module.");
+            }
+            return false;
+        }
+        if (tables.Count == 0)
+        {
+            if (!allowEmpty)
+            {
+                throw new LedgerException(Path, LedgerProblem.NotALedger, $"'{Path}' is not a ledger: it is empty. Register-BptbNotification creates one.");
+            }
+            return true;
+        }
+        // A ledger from before the mark (schema 1) has exactly our tables; anything else is not ours to touch.
+        bool legacy = id == 0 && tables.Contains("callback") && tables.TrueForAll(t => Array.IndexOf(OwnTables, t) >= 0);
+        if (!legacy)
+        {
+            throw new LedgerException(Path, LedgerProblem.NotALedger,
+                $"'{Path}' is an SQLite database of something else (tables: {string.Join(", ", tables)}), not an AlipayBptb ledger: give a new file or an existing ledger.");
+        }
+        if (!allowEmpty)
+        {
+            throw new LedgerException(Path, LedgerProblem.TooOld,
+                $"The ledger '{Path}' has an older schema: run Register-BptbNotification on it once to upgrade it.");
+        }
+        return false;
+    }
+
+    private void Upgrade(bool empty)
+    {
+        if (!empty)
+        {
+            // Schema 1 → 2: sightings, claims, events and runs. Old rows count as handled, each seen once per
+            // registration as before; invalid rows keep their count under a made-up occurrence each.
+            Execute(@"
+ALTER TABLE callback ADD COLUMN occurrence TEXT;
+ALTER TABLE callback ADD COLUMN received TEXT;
+ALTER TABLE callback ADD COLUMN run TEXT;
+ALTER TABLE callback ADD COLUMN seq INTEGER;
+UPDATE callback SET received = first_seen;
+ALTER TABLE invalid RENAME TO invalid_v1;");
+        }
+        Execute(Schema);
+        if (!empty)
+        {
+            Execute(@"
+INSERT INTO invalid (occurrence, file_name, notify_id, reason, source, line, seen)
+    SELECT 'v1:' || id, file_name, notify_id, reason, source, line, seen FROM invalid_v1;
+DROP TABLE invalid_v1;
+INSERT OR IGNORE INTO event (file_name, event, key, received, first_seen)
+    SELECT file_name, CASE WHEN kind = 'Return' AND (is_success = 1 OR result_code = 'USER_CONFIRM_SUCC') THEN 'Confirmed'
+                           WHEN kind = 'Return' THEN 'ConfirmFailed'
+                           WHEN notify_type = 'bptb_unfreeze_notify' THEN 'BalanceShort' ELSE 'Processed' END,
+           key, first_seen, first_seen FROM callback WHERE file_name IS NOT NULL ORDER BY first_seen;");
+        }
+        Execute($"PRAGMA application_id = {ApplicationId}; PRAGMA user_version = {SchemaVersion};");
+    }
+
+    private SqliteCommand Command(SqliteTransaction? tx, string sql)
+    {
+        SqliteCommand c = _connection.CreateCommand();
+        c.Transaction = tx ?? _transaction;
+        c.CommandText = sql;
+        foreach (string name in new[] { "$a", "$b", "$c", "$d", "$e", "$f", "$g" })
+        {
+            if (sql.Contains(name))
+            {
+                c.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+            }
+        }
+        return c;
+    }
+
+    private static int Run(SqliteCommand c, params object?[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            c.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+        return c.ExecuteNonQuery();
+    }
+
+    private long Scalar(string sql)
+    {
+        using SqliteCommand c = Command(null, sql);
+        return Convert.ToInt64(c.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private void Execute(string sql)
+    {
+        using SqliteCommand c = _connection.CreateCommand();
+        c.Transaction = _transaction;
+        c.CommandText = sql;
+        c.ExecuteNonQuery();
+    }
 
     /// <summary>One prepared statement on SQLite's own API, bound by position, reset after each run.</summary>
     private sealed class RawStatement : IDisposable
@@ -249,12 +625,5 @@ FROM files f ORDER BY f.file_name;";
                 throw new SqliteException(SQLitePCL.raw.sqlite3_errmsg(_db).utf8_to_string(), rc);
             }
         }
-    }
-
-    private void Execute(string sql)
-    {
-        using SqliteCommand c = _connection.CreateCommand();
-        c.CommandText = sql;
-        c.ExecuteNonQuery();
     }
 }

@@ -37,8 +37,12 @@ public sealed class NotificationResult
     /// One result reaches the merchant through both channels (spec 7.4): the ledger acts on the event once.
     /// </summary>
     public BatchEvent? Event => !IsValid ? null
-        : Kind == NotificationKind.Return ? (RawParameters["is_success"] == "T" ? BatchEvent.Confirmed : BatchEvent.ConfirmFailed)
+        : Kind == NotificationKind.Return ? (ConfirmsTheBatch ? BatchEvent.Confirmed : BatchEvent.ConfirmFailed)
         : RawParameters["notify_type"] == "bptb_unfreeze_notify" ? BatchEvent.BalanceShort : BatchEvent.Processed;
+
+    // is_success=F with USER_CONFIRM_SUCC says the batch "was confirmed already" (spec 10.1): a script that read it
+    // as a failure would upload and pay again.
+    private bool ConfirmsTheBatch => RawParameters["is_success"] == "T" || RawParameters["result_code"] == "USER_CONFIRM_SUCC";
 
     /// <summary>Why the input is not valid; null when it is.</summary>
     public string? Reason { get; }
@@ -88,6 +92,41 @@ public sealed class NotificationResult
 
     /// <summary>The parameters as read, for code that needs them without the dictionary copy.</summary>
     internal ParameterList RawParameters { get; }
+
+    /// <summary>The text the result was read from (a log line, a query), or null for a dictionary or object.</summary>
+    internal string? Input { get; set; }
+
+    /// <summary>
+    /// What tells this sighting from another of the same callback: a hash of the line it was read from (a
+    /// receiver record carries its time and sender, so each delivery is its own), else of its parameters.
+    /// Reading the same log again gives the same sightings, so reruns count nothing twice.
+    /// </summary>
+    internal string Occurrence
+    {
+        get
+        {
+            ulong h = 14695981039346656037UL;
+            if (Input != null)
+            {
+                h = Fnv(h, Input.TrimEnd('\r', '\n'));
+                return "l" + h.ToString("x16", CultureInfo.InvariantCulture);
+            }
+            for (int i = 0; i < RawParameters.Count; i++)
+            {
+                h = Fnv(Fnv(h, RawParameters.KeyAt(i)), "\0" + RawParameters.ValueAt(i) + "\0");
+            }
+            return "p" + h.ToString("x16", CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static ulong Fnv(ulong h, string s)
+    {
+        foreach (char c in s)
+        {
+            h = (h ^ c) * 1099511628211UL;
+        }
+        return h;
+    }
 
     /// <summary>Where the input came from (a file path, when read from a log), or null.</summary>
     public string? Source { get; set; }

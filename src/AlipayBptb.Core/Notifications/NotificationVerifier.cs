@@ -68,6 +68,7 @@ public sealed class NotificationVerifier : IDisposable
     public NotificationResult Verify(ParameterRead read)
     {
         NotificationResult result = Verify(read.Parameters, read.Problem);
+        result.Input = read.Input;
         if (read.Record != null)
         {
             result.Received = Receiver.CallbackLog.ParseTime(read.Record.Time);

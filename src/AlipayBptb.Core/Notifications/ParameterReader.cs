@@ -18,6 +18,9 @@ public sealed class ParameterRead
     /// <summary>The receiver log record the parameters came from (its time and check fields), or null.</summary>
     public LoggedRecord? Record { get; }
 
+    /// <summary>The text read, or null when the parameters came from a dictionary or object.</summary>
+    internal string? Input { get; set; }
+
     /// <summary>The parameters read, in order (partial when <see cref="Problem"/> is set).</summary>
     public ParameterList Parameters { get; }
 
@@ -67,9 +70,11 @@ public static class ParameterReader
         {
             record = new LoggedRecord(time, check);
             ParameterRead read = Parse(logged, charset);
-            return new ParameterRead(read.Parameters, read.Problem, read.IsUnreadable, record);
+            return new ParameterRead(read.Parameters, read.Problem, read.IsUnreadable, record) { Input = input };
         }
-        return Parse(ExtractQuery(input), charset);
+        ParameterRead plain = Parse(ExtractQuery(input), charset);
+        plain.Input = input;
+        return plain;
     }
 
     /// <summary>

@@ -1,0 +1,44 @@
+using System;
+
+namespace AlipayBptb.Core.Ledger;
+
+/// <summary>One payment file's state, as the ledger knows it (spec 5, 6 and 7.4).</summary>
+public sealed class BatchStatus
+{
+    public string FileName { get; internal set; } = string.Empty;
+
+    /// <summary>
+    /// True once anything says the batch was confirmed (a T return, USER_CONFIRM_SUCC, or any notification,
+    /// which comes only after confirmation); false when only failed returns came; null when nothing came.
+    /// A success is never undone by an earlier or a replayed failure.
+    /// </summary>
+    public bool? Confirmed { get; internal set; }
+
+    /// <summary>result_code of the return that decided <see cref="Confirmed"/>: the success, else the latest failure (null when only a notification confirmed).</summary>
+    public string? ResultCode { get; internal set; }
+
+    /// <summary>True when a bptb_result_notify came: the batch was processed.</summary>
+    public bool ResultNotified { get; internal set; }
+
+    /// <summary>pay_date of the result notification.</summary>
+    public DateTime? PayDate { get; internal set; }
+
+    /// <summary>True when a bptb_unfreeze_notify came: the balance was short.</summary>
+    public bool BalanceShort { get; internal set; }
+
+    /// <summary>Balance short and no result notification since: the batch waits for money.</summary>
+    public bool Waiting => BalanceShort && !ResultNotified;
+
+    /// <summary>True when notify_verify answered true for one of its notifications, false when only otherwise, null when never asked.</summary>
+    public bool? NotifyVerified { get; internal set; }
+
+    public int Notifications { get; internal set; }
+
+    public int Duplicates { get; internal set; }
+
+    public int Invalid { get; internal set; }
+
+    public DateTime FirstSeen { get; internal set; }
+
+    public DateTime LastSeen { get; internal set; }
+}
