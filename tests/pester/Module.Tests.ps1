@@ -19,10 +19,17 @@ Describe 'Dependency isolation' {
 Add-Type -Path '$($old.FullName)'
 `$before = [Diagnostics.FileVersionInfo]::GetVersionInfo([Org.BouncyCastle.Security.SecureRandom].Assembly.Location).FileVersion
 Import-Module '$ModulePath'
+`$pw = ConvertTo-SecureString 'pay-123456' -AsPlainText -Force
 foreach (`$k in 'rsa2048', 'dsa1024') {
-    `$req = New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -PrivateKeyPath "$vectors/`$k.pk8.pem"
-    `$h = [ordered]@{}; foreach (`$e in `$req.Parameters.GetEnumerator()) { `$h[`$e.Key] = `$e.Value }
-    `$ok = (`$h | Test-BptbNotification -PublicKeyPath "$vectors/`$k.pub.pem").IsValid
+    # The merchant's key signs the request (BouncyCastle parses it); the local gateway verifies it, answers
+    # with a return signed by its own generated key, which Test-BptbNotification verifies.
+    `$gw = Start-BptbMockGateway -Partner 2088002464631181 -PublicKeyPath "$vectors/`$k.pub.pem" -PaymentPassword `$pw
+    Add-BptbMockPaymentFile `$gw "$vectors/sample-payment-file-gbk.csv" -FileName a.csv | Out-Null
+    `$c = New-BptbConfirmUrl -Partner 2088002464631181 -Email 123@abc.com -FileName a.csv -ReturnUrl http://127.0.0.1:9/r -PrivateKeyPath "$vectors/`$k.pk8.pem" -Gateway `$gw.Url |
+        Confirm-BptbMockPayment -PaymentPassword `$pw
+    `$alipay = if (`$k -eq 'rsa2048') { `$gw.AlipayPublicKey } else { `$gw.AlipayDsaPublicKey }
+    `$ok = `$c.IsSuccess -and (`$c.ReturnUrl | Test-BptbNotification -PublicKey `$alipay).IsValid
+    `$gw | Stop-BptbMockGateway
     "`$k=`$ok"
 }
 "before=`$before"
