@@ -8,8 +8,10 @@
     3. The loop: a local Alipay gateway and the merchant's notify receiver start; the spec's sample
        payment file is "uploaded"; New-BptbConfirmUrl builds the request; a payer confirms it over HTTP
        as a browser would; the signed return and the asynchronous notification arrive at the receiver
-       (one answered "fail" first, to show the retry); Test-BptbNotification checks them;
-       Invoke-BptbNotifyVerify asks the gateway whether they are genuine; a summary follows.
+       (one answered "fail" first, to show the retry); the receiver asks notify_verify before it answers
+       success, the only moment the notify_id is valid (spec 7.2 (12)); Test-BptbNotification checks the
+       log and reads that answer back; Invoke-BptbNotifyVerify asked later shows the id expired;
+       Register-BptbNotification gives each batch event once; a summary follows.
 #>
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/AlipayBptb')
@@ -72,9 +74,11 @@ try {
     Remove-Item (Join-Path $demoOut '*') -Force -ErrorAction SilentlyContinue
     $log = Join-Path $demoOut 'callbacks.log'
     Set-Content (Join-Path $demoOut 'alipay_public.pem') $gateway.AlipayPublicKey
-    $receiver = Start-BptbNotifyReceiver -LogPath $log -PublicKey $gateway.AlipayPublicKey
+    # The receiver asks notify_verify about each notification before it answers success: once it has answered,
+    # the notify_id is no longer valid (spec 7.2 (12)), so this is the only moment the question can be asked.
+    $receiver = Start-BptbNotifyReceiver -LogPath $log -PublicKey $gateway.AlipayPublicKey -Partner $partner -Gateway $gateway.Url
     Write-Host "Gateway  $($gateway.Url)  (knows the merchant's RSA public key; signs with its own RSA key)"
-    Write-Host "Receiver $($receiver.Url)  (logs every callback to $log before answering)"
+    Write-Host "Receiver $($receiver.Url)  (checks, asks notify_verify, logs every callback to $log, then answers)"
 
     $file = Add-BptbMockPaymentFile $gateway (Join-Path $PSScriptRoot '20111123-001.csv')
     Write-Host "Uploaded $($file.FileName): $($file.TotalCount) payments, $($file.TotalAmount) yuan, payer $($file.Email)"
@@ -93,38 +97,41 @@ try {
     $gateway.Requests | Format-Table Method, Service, FileName, Answer -AutoSize | Show
     $gateway.Deliveries | Format-Table Attempt, NotifyType, NotifyId, Status, Response, Accepted -AutoSize | Show
 
-    Write-Step 'What the receiver logged, checked with Alipay''s public key'
+    Write-Step 'What the receiver logged, checked with Alipay''s public key, with notify_verify''s answer'
     $checked = Get-Content $log | Test-BptbNotification -PublicKey $gateway.AlipayPublicKey -Partner $partner
-    $checked | Format-Table IsValid, Kind, FileName, NotifyType, NotifyId, ResultCode -AutoSize | Show
+    $checked | Format-Table IsValid, Kind, Event, FileName, NotifyId, NotifyVerified, ResultCode -AutoSize | Show
 
-    Write-Step 'Is each notification genuine? notify_verify, asked of the gateway'
-    $verified = $checked | Where-Object { $_.IsValid -and $_.Kind -eq 'Notify' } | Sort-Object NotifyId -Unique |
+    Write-Step 'notify_verify asked now, from the log: too late'
+    $late = $checked | Where-Object { $_.IsValid -and $_.Kind -eq 'Notify' } | Sort-Object NotifyId -Unique |
         Invoke-BptbNotifyVerify -Partner $partner -Gateway $gateway.Url
-    $verified | Format-Table Verified, NotifyId, Response, @{ n = 'File'; e = { $_.Notification.FileName } } -AutoSize | Show
+    $late | Format-Table Verified, NotifyId, Response -AutoSize | Show
+    Write-Host 'The id expired when the receiver answered success (spec 7.2 (12)): the answer that counts is the one in the log.'
 
-    Write-Step 'Reconciliation: register everything once in a ledger, then the batch status'
+    Write-Step 'Reconciliation: register everything once in a ledger, act on each event once, then the batch status'
     $ledger = Join-Path $demoOut 'bptb.db'
     $registered = Test-BptbNotification -Path $log -PublicKey $gateway.AlipayPublicKey | Register-BptbNotification -Ledger $ledger
-    Write-Host "Registered $($registered.Count) callbacks; duplicates (the retried notification): $(@($registered | Where-Object IsDuplicate).Count)"
-    $verified | Register-BptbNotification -Ledger $ledger | Out-Null
+    $events = @($registered | Where-Object IsNewEvent)
+    Write-Host "Registered $($registered.Count) callbacks; duplicates (the retried notification): $(@($registered | Where-Object IsDuplicate).Count); new events to act on: $(($events.Event | Sort-Object) -join ', ')"
     $status = Get-BptbBatchStatus -Ledger $ledger
     $status | Format-Table FileName, Confirmed, ResultCode, ResultNotified, Waiting, NotifyVerified, Notifications, Duplicates, Invalid -AutoSize | Show
 
     Write-Step 'A forged notification posted to the receiver'
-    $forged = "notify_type=bptb_result_notify&notify_id=forged&file_name=$($file.FileName)&sign_type=RSA&sign=AAAA"
+    # Every field in its place, a notify_id never issued, and a signature made without Alipay's key.
+    $forged = "notify_type=bptb_result_notify&notify_time=2026-11-26+10%3A00%3A00&notify_id=forged0001&pay_date=20261126&flag=bptb_result_file&file_name=$($file.FileName)&sign_type=RSA&sign=AAAA"
     $answer = Invoke-RestMethod -Method Post -Uri "$($receiver.Url)notify" -Body $forged -ContentType 'application/x-www-form-urlencoded'
     $last = Get-Content $log -Tail 1 | Test-BptbNotification -PublicKey $gateway.AlipayPublicKey
-    Write-Host "Logged and answered '$answer' (so it is never lost), and marked invalid: $($last.Reason)"
+    Write-Host "Logged and answered '$answer', and marked invalid: $($last.Reason)"
 
     $notifies = @($checked | Where-Object Kind -EQ 'Notify')
     $ok = $roundTrip -and $confirmation.IsSuccess -and $gateway.Files[$file.FileName] -and
         ($notifies | Where-Object { -not $_.IsValid }).Count -eq 0 -and $notifies.Count -ge 2 -and
-        @($verified | Where-Object Verified).Count -eq 1 -and -not $last.IsValid -and
+        @($checked | Where-Object NotifyVerified).Count -ge 1 -and @($late | Where-Object Verified).Count -eq 0 -and
+        $events.Count -eq 2 -and -not $last.IsValid -and
         $status.Confirmed -and $status.ResultNotified -and $status.NotifyVerified
     Write-Step 'Summary'
     Write-Host ("File {0} confirmed: {1}; notification deliveries: {2} (one notify id: {3}); all callbacks valid: {4}; notify_verify: {5}" -f
         $file.FileName, $gateway.Files[$file.FileName], $gateway.Deliveries.Count, (@($gateway.Deliveries.NotifyId | Sort-Object -Unique).Count -eq 1),
-        (@($checked | Where-Object { -not $_.IsValid }).Count -eq 0), (@($verified.Verified) -join ','))
+        (@($checked | Where-Object { -not $_.IsValid }).Count -eq 0), (@($checked | Where-Object Kind -EQ 'Notify' | ForEach-Object NotifyVerified) -join ','))
     Write-Host "The callback log and the ledger are kept in $((Resolve-Path $demoOut).Path) for the README's scheduled-task example."
     Write-Host "`nDemo $(if ($ok) { 'completed: every step behaved as the spec says.' } else { 'FAILED: see above.' })" -ForegroundColor $(if ($ok) { 'Green' } else { 'Red' })
     if (-not $ok) { exit 1 }

@@ -287,7 +287,7 @@ Describe 'The scheduled reconciliation example' {
             $null = New-Item -ItemType Directory $dir
             $pub = Join-Path $dir 'alipay_public.pem'
             Set-Content $pub $gw.AlipayPublicKey
-            $rcv = Start-BptbNotifyReceiver -LogPath (Join-Path $dir 'callbacks.log') -PublicKeyPath $pub
+            $rcv = Start-BptbNotifyReceiver -LogPath (Join-Path $dir 'callbacks.log') -PublicKeyPath $pub -Partner $partner -Gateway $gw.Url
             Add-BptbMockPaymentFile $gw (Join-Path $vectors 'sample-payment-file-gbk.csv') -FileName 'r.csv' | Out-Null
             New-BptbConfirmUrl -Partner $partner -Email '123@abc.com' -FileName 'r.csv' -PrivateKeyPath (Join-Path $vectors 'rsa2048.pk8.pem') -Gateway $gw.Url `
                 -ReturnUrl "$($rcv.Url)return" -NotifyUrl "$($rcv.Url)notify" | Confirm-BptbMockPayment -PaymentPassword $pw | Out-Null
@@ -296,10 +296,12 @@ Describe 'The scheduled reconciliation example' {
             $example = Join-Path $PSScriptRoot '../../examples/reconcile.ps1'
             $run = "& '$example' -Log '$dir/callbacks.log' -Ledger '$dir/bptb.db' -PublicKeyPath '$pub' -Report '$dir/batches.csv' -Module '$ModulePath'"
             $first = Invoke-FreshPwsh $run
-            $first.Output | Should -Match 'New valid callbacks: 2'
+            $first.Output | Should -Match 'New events: 2'
+            $first.Output | Should -Match 'r\.csv: Confirmed'
+            $first.Output | Should -Match 'r\.csv: Processed'
             $first.Output | Should -Match 'Batches: 1'
             $second = Invoke-FreshPwsh $run
-            $second.Output | Should -Match 'New valid callbacks: 0'
+            $second.Output | Should -Match 'New events: 0'
             $report = Import-Csv (Join-Path $dir 'batches.csv')
             $report.FileName | Should -Be 'r.csv'
             $report.Confirmed | Should -Be 'True'
