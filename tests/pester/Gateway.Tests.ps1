@@ -88,3 +88,51 @@ Describe 'Start-BptbMockGateway and Start-BptbNotifyReceiver' {
         $err[0].Exception.Message | Should -Match 'FILE_NAME_REPEAT'
     }
 }
+
+Describe 'Start-BptbNotifyReceiver -Wait, as a service' {
+    # A service manager stops the receiver with SIGTERM: requests in hand are answered, the process exits in
+    # seconds, and every callback answered "success" is in the log.
+    It 'stops on SIGTERM within seconds, finishing the requests in hand and losing no answered callback' -Skip:(-not $IsLinux) {
+        $gw = Start-BptbMockGateway -Partner $partner -Key $key -PaymentPassword $pw
+        try {
+            $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+            $log = Join-Path $TestDrive 'service.log'
+            $exe = [Environment]::ProcessPath
+            [string[]] $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+            $command = "Import-Module '$ModulePath'; `$k = ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force; " +
+                "Start-BptbNotifyReceiver -Prefix http://127.0.0.1:$port/alipay/ -LogPath '$log' -Key `$k -Partner $partner -Gateway '$($gw.Url)' -Wait | Out-Null; 'stopped cleanly'"
+            $out = Join-Path $TestDrive 'service.out'
+            $p = Start-Process $exe -ArgumentList ($prefix + @('-NoProfile', '-NonInteractive', '-Command', $command)) -PassThru -RedirectStandardOutput $out
+            $http = [Net.Http.HttpClient]::new()
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            $up = $false
+            while (-not $up -and [DateTime]::UtcNow -lt $deadline -and -not $p.HasExited) {
+                try { $null = $http.GetAsync("http://127.0.0.1:$port/alipay/ping").GetAwaiter().GetResult(); $up = $true } catch { Start-Sleep -Milliseconds 100 }
+            }
+            $up | Should -BeTrue -Because 'the receiver starts listening'
+            # notify_verify answers slowly: the posts are in the receiver's hands when SIGTERM comes.
+            $ids = 1..6 | ForEach-Object { $gw.IssueNotifyId() }
+            1..6 | ForEach-Object { $gw.AddFault('delay:1.5') }
+            $posts = foreach ($id in $ids) {
+                $body = New-SignedCallback "file_name=s.csv&flag=bptb_result_file&notify_id=$id&notify_time=2026-11-26 10:00:00&notify_type=bptb_result_notify&pay_date=20261126"
+                $http.PostAsync("http://127.0.0.1:$port/alipay/notify", [Net.Http.StringContent]::new($body, [Text.Encoding]::ASCII, 'application/x-www-form-urlencoded'))
+            }
+            Start-Sleep -Milliseconds 500
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            kill -TERM $p.Id
+            $p.WaitForExit(20000) | Should -BeTrue -Because 'a SIGTERM stops the receiver within seconds'
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 12
+            $p.ExitCode | Should -Be 0
+            Get-Content $out | Should -Contain 'stopped cleanly'
+            $answered = foreach ($t in $posts) {
+                try { $r = $t.GetAwaiter().GetResult(); if ($r.Content.ReadAsStringAsync().GetAwaiter().GetResult() -eq 'success') { $r } } catch { }
+            }
+            @($answered).Count | Should -Be 6 -Because 'the requests in hand when SIGTERM came were finished'
+            $logged = Test-BptbNotification -Path $log -Key $key | Where-Object { $_.Kind -eq 'Notify' -and $_.NotifyVerified }
+            ($logged.NotifyId | Sort-Object) | Should -Be ($ids | Sort-Object)
+        } finally {
+            if ($p -and -not $p.HasExited) { $p.Kill() }
+            $gw | Stop-BptbMockGateway
+        }
+    }
+}
