@@ -34,19 +34,19 @@ CREATE TABLE IF NOT EXISTS callback (
     notify_id TEXT, notify_type TEXT, file_name TEXT, result_code TEXT, is_success INTEGER,
     pay_date TEXT, notify_time TEXT, source TEXT, line INTEGER,
     first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, seen INTEGER NOT NULL,
-    occurrence TEXT, received TEXT, run TEXT, seq INTEGER);
+    occurrence INTEGER, received TEXT, run INTEGER, seq INTEGER) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS callback_file ON callback(file_name);
-CREATE TABLE IF NOT EXISTS sighting (occurrence TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sighting (occurrence INTEGER PRIMARY KEY, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS invalid (
-    occurrence TEXT PRIMARY KEY, file_name TEXT, notify_id TEXT, reason TEXT, source TEXT, line INTEGER, seen TEXT NOT NULL);
+    occurrence INTEGER PRIMARY KEY, file_name TEXT, notify_id TEXT, reason TEXT, source TEXT, line INTEGER, seen TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS invalid_file ON invalid(file_name);
 CREATE TABLE IF NOT EXISTS event (
     file_name TEXT NOT NULL, event TEXT NOT NULL, key TEXT NOT NULL, received TEXT NOT NULL, first_seen TEXT NOT NULL,
-    run TEXT, seq INTEGER, PRIMARY KEY (file_name, event));
+    run INTEGER, seq INTEGER, PRIMARY KEY (file_name, event)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS verification (
     notify_id TEXT PRIMARY KEY, verified INTEGER NOT NULL, response TEXT, checked TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS run (
-    id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, process_started TEXT NOT NULL,
+    id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE, host TEXT NOT NULL, pid INTEGER NOT NULL, process_started TEXT NOT NULL,
     heartbeat TEXT NOT NULL, passed INTEGER NOT NULL DEFAULT 0, ended INTEGER NOT NULL DEFAULT 0);";
 
     /// <summary>A run on another host is taken for dead when it has not written for this long.</summary>
@@ -55,9 +55,9 @@ CREATE TABLE IF NOT EXISTS run (
     private static readonly string[] OwnTables = { "callback", "sighting", "invalid", "event", "verification", "run" };
 
     private readonly SqliteConnection _connection;
-    private readonly Dictionary<string, bool> _liveRuns = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, bool> _liveRuns = new();
     private SqliteTransaction? _transaction; // the one in progress, which Microsoft.Data.Sqlite wants on every command
-    private string? _run;
+    private long? _run;
     private long _seq;
     private int _lastBatchCount;
 
@@ -129,7 +129,7 @@ CREATE TABLE IF NOT EXISTS run (
         string now = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture);
         DateTime nowTime = DateTime.Parse(now, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
         using SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
-        string run = EnsureRun(tx, now);
+        long run = EnsureRun(tx, now);
         long batchStart = _seq;
         // New rows (nearly all, in a nightly run) take one plain INSERT whose row count says "new"; only a
         // repeat pays for reading the row back. The INSERT runs on SQLite's own statement API with positional
@@ -156,7 +156,7 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
         {
             NotificationResult r = batch[i];
             long seq = batchStart + i + 1;
-            string occurrence = r.Occurrence;
+            long occurrence = r.Occurrence;
             // A notification without a notify_id has nothing to be idempotent on: counted, never keyed.
             if (!r.IsValid || (r.Kind == NotificationKind.Notify && string.IsNullOrEmpty(r.NotifyId)))
             {
@@ -179,9 +179,9 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
             insert.Text(10, r.Source);
             insert.Integer(11, r.LineNumber);
             insert.Text(12, now);
-            insert.Text(13, occurrence);
+            insert.Integer(13, occurrence);
             insert.Text(14, received);
-            insert.Text(15, run);
+            insert.Integer(15, run);
             insert.Integer(16, seq);
             if (insert.Execute() == 1)
             {
@@ -190,20 +190,20 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
             }
             else
             {
-                string? firstOccurrence;
+                long? firstOccurrence;
                 string firstSeen;
-                string? claimant;
+                long? claimant;
                 long claimSeq;
                 existing.Parameters[0].Value = key;
                 using (SqliteDataReader row = existing.ExecuteReader())
                 {
                     row.Read();
-                    firstOccurrence = row.IsDBNull(0) ? null : row.GetString(0);
+                    firstOccurrence = row.IsDBNull(0) ? null : row.GetInt64(0);
                     firstSeen = row.GetString(1);
-                    claimant = row.IsDBNull(2) ? null : row.GetString(2);
+                    claimant = row.IsDBNull(2) ? null : row.GetInt64(2);
                     claimSeq = row.IsDBNull(3) ? 0 : row.GetInt64(3);
                 }
-                if (!string.Equals(firstOccurrence, occurrence, StringComparison.Ordinal) && Run(sighting, occurrence, key) == 1)
+                if (firstOccurrence != occurrence && Run(sighting, occurrence, key) == 1)
                 {
                     Run(seen, key, now);
                 }
@@ -231,7 +231,7 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
         tx.Commit();
     }
 
-    private bool RegisterEvent(SqliteTransaction tx, NotificationResult r, string key, string received, string now, string run, long seq,
+    private bool RegisterEvent(SqliteTransaction tx, NotificationResult r, string key, string received, string now, long run, long seq,
         RawStatement insertEvent, SqliteCommand existingEvent, SqliteCommand takeOverEvent, SqliteCommand confirmedAlready)
     {
         if (r.Event is not BatchEvent e || r.FileName == null)
@@ -254,7 +254,7 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
         insertEvent.Text(3, key);
         insertEvent.Text(4, received);
         insertEvent.Text(5, now);
-        insertEvent.Text(6, run);
+        insertEvent.Integer(6, run);
         insertEvent.Integer(7, seq);
         if (insertEvent.Execute() == 1)
         {
@@ -262,12 +262,12 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
         }
         existingEvent.Parameters[0].Value = r.FileName;
         existingEvent.Parameters[1].Value = name;
-        string? claimant;
+        long? claimant;
         long claimSeq;
         using (SqliteDataReader row = existingEvent.ExecuteReader())
         {
             row.Read();
-            claimant = row.IsDBNull(0) ? null : row.GetString(0);
+            claimant = row.IsDBNull(0) ? null : row.GetInt64(0);
             claimSeq = row.IsDBNull(1) ? 0 : row.GetInt64(1);
         }
         if (!IsAbandoned(tx, claimant, claimSeq, run))
@@ -398,22 +398,25 @@ FROM files f ORDER BY f.file_name;");
 
     // The run is recorded with what tells whether it is still alive: its host and process (with the process's
     // start time, since process ids are reused), and a heartbeat for runs on other hosts.
-    private string EnsureRun(SqliteTransaction tx, string now)
+    private long EnsureRun(SqliteTransaction tx, string now)
     {
-        if (_run != null)
+        if (_run is long run)
         {
-            return _run;
+            return run;
         }
-        _run = Guid.NewGuid().ToString("N");
         using System.Diagnostics.Process self = System.Diagnostics.Process.GetCurrentProcess();
-        using SqliteCommand c = Command(tx, "INSERT INTO run (id, host, pid, process_started, heartbeat) VALUES ($a, $b, $c, $d, $e);");
-        Run(c, _run, Environment.MachineName, (long)self.Id, ProcessStart(self), now);
-        return _run;
+        using SqliteCommand c = Command(tx, "INSERT INTO run (token, host, pid, process_started, heartbeat) VALUES ($a, $b, $c, $d, $e) RETURNING id;");
+        for (int i = 0; i < 5; i++)
+        {
+            c.Parameters[i].Value = new object[] { Guid.NewGuid().ToString("N"), Environment.MachineName, (long)self.Id, ProcessStart(self), now }[i];
+        }
+        _run = (long)c.ExecuteScalar()!;
+        return _run.Value;
     }
 
-    private bool IsAbandoned(SqliteTransaction tx, string? claimant, long seq, string me)
+    private bool IsAbandoned(SqliteTransaction tx, long? claimant, long seq, long me)
     {
-        if (claimant == null || claimant == me)
+        if (claimant is not long other || other == me)
         {
             return false;
         }
@@ -432,12 +435,12 @@ FROM files f ORDER BY f.file_name;");
         {
             return true;
         }
-        if (!_liveRuns.TryGetValue(claimant, out bool alive))
+        if (!_liveRuns.TryGetValue(other, out bool alive))
         {
             alive = string.Equals(r.GetString(0), Environment.MachineName, StringComparison.Ordinal)
                 ? ProcessAlive((int)r.GetInt64(1), r.GetString(2))
                 : DateTime.UtcNow - DateTime.Parse(r.GetString(3), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) < ForeignRunLease;
-            _liveRuns[claimant] = alive;
+            _liveRuns[other] = alive;
         }
         return !alive;
     }
@@ -525,9 +528,9 @@ FROM files f ORDER BY f.file_name;");
             // Schema 1 → 2: sightings, claims, events and runs. Old rows count as handled, each seen once per
             // registration as before; invalid rows keep their count under a made-up occurrence each.
             Execute(@"
-ALTER TABLE callback ADD COLUMN occurrence TEXT;
+ALTER TABLE callback ADD COLUMN occurrence INTEGER;
 ALTER TABLE callback ADD COLUMN received TEXT;
-ALTER TABLE callback ADD COLUMN run TEXT;
+ALTER TABLE callback ADD COLUMN run INTEGER;
 ALTER TABLE callback ADD COLUMN seq INTEGER;
 UPDATE callback SET received = first_seen;
 ALTER TABLE invalid RENAME TO invalid_v1;");
@@ -537,7 +540,7 @@ ALTER TABLE invalid RENAME TO invalid_v1;");
         {
             Execute(@"
 INSERT INTO invalid (occurrence, file_name, notify_id, reason, source, line, seen)
-    SELECT 'v1:' || id, file_name, notify_id, reason, source, line, seen FROM invalid_v1;
+    SELECT id, file_name, notify_id, reason, source, line, seen FROM invalid_v1;
 DROP TABLE invalid_v1;
 INSERT OR IGNORE INTO event (file_name, event, key, received, first_seen)
     SELECT file_name, CASE WHEN kind = 'Return' AND (is_success = 1 OR result_code = 'USER_CONFIRM_SUCC') THEN 'Confirmed'

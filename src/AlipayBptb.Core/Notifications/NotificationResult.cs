@@ -101,21 +101,20 @@ public sealed class NotificationResult
     /// receiver record carries its time and sender, so each delivery is its own), else of its parameters.
     /// Reading the same log again gives the same sightings, so reruns count nothing twice.
     /// </summary>
-    internal string Occurrence
+    internal long Occurrence
     {
         get
         {
             ulong h = 14695981039346656037UL;
             if (Input != null)
             {
-                h = Fnv(h, Input.TrimEnd('\r', '\n'));
-                return "l" + h.ToString("x16", CultureInfo.InvariantCulture);
+                return (long)Fnv(h, Input.TrimEnd('\r', '\n'));
             }
             for (int i = 0; i < RawParameters.Count; i++)
             {
                 h = Fnv(Fnv(h, RawParameters.KeyAt(i)), "\0" + RawParameters.ValueAt(i) + "\0");
             }
-            return "p" + h.ToString("x16", CultureInfo.InvariantCulture);
+            return (long)(h ^ 0x5555555555555555UL); // apart from a line's hash of the same text
         }
     }
 

@@ -1,0 +1,164 @@
+using System;
+using System.IO;
+using System.Linq;
+using AlipayBptb.Core.Ledger;
+using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Signing;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace AlipayBptb.Tests;
+
+/// <summary>The ledger's file: whose it is, which schema, what a damaged or read-only one does.</summary>
+public sealed class NotificationLedgerTests : IDisposable
+{
+    private const string Md5Key = "k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4";
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "bptb-ledger-" + Guid.NewGuid().ToString("N"));
+
+    public NotificationLedgerTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (string f in Directory.GetFiles(_dir))
+        {
+            File.SetAttributes(f, FileAttributes.Normal);
+        }
+        Directory.Delete(_dir, true);
+    }
+
+    private string Db(string name = "bptb.db") => Path.Combine(_dir, name);
+
+    private static NotificationResult Notification(string id, string file)
+    {
+        var p = new ParameterList();
+        p.TryAdd("notify_type", "bptb_result_notify");
+        p.TryAdd("notify_time", "2026-11-26 10:00:00");
+        p.TryAdd("notify_id", id);
+        p.TryAdd("pay_date", "20261126");
+        p.TryAdd("flag", "bptb_result_file");
+        p.TryAdd("file_name", file);
+        using var s = new Md5Signer(Md5Key);
+        p.TryAdd("sign", s.Sign(SignString.Build(p), BptbCharset.Utf8));
+        p.TryAdd("sign_type", "MD5");
+        using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        NotificationResult r = v.Verify(p);
+        Assert.True(r.IsValid, r.Reason);
+        return r;
+    }
+
+    private static void Sql(string path, string sql)
+    {
+        using var c = new SqliteConnection($"Data Source={path};Pooling=False");
+        c.Open();
+        using SqliteCommand cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public void Another_applications_database_is_refused_and_left_untouched()
+    {
+        Sql(Db(), "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);");
+        var ex = Assert.Throws<LedgerException>(() => new NotificationLedger(Db()));
+        Assert.Equal(LedgerProblem.NotALedger, ex.Problem);
+        Assert.Contains("customers", ex.Message, StringComparison.Ordinal);
+        using var c = new SqliteConnection($"Data Source={Db()};Pooling=False");
+        c.Open();
+        using SqliteCommand cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table';";
+        Assert.Equal(1L, (long)cmd.ExecuteScalar()!);
+    }
+
+    [Fact]
+    public void A_damaged_file_gives_a_ledger_error_not_a_raw_sqlite_one()
+    {
+        File.WriteAllBytes(Db(), Enumerable.Range(0, 8192).Select(i => (byte)(i * 7)).ToArray());
+        var ex = Assert.Throws<LedgerException>(() => new NotificationLedger(Db()));
+        Assert.Equal(LedgerProblem.Corrupt, ex.Problem);
+        Assert.Contains(Db(), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Status_reads_a_ledger_it_cannot_write()
+    {
+        using (var ledger = new NotificationLedger(Db()))
+        {
+            ledger.Register(new[] { Notification("n1", "a.csv") });
+            ledger.MarkPassed(1);
+        }
+        Sql(Db(), "PRAGMA wal_checkpoint(TRUNCATE);");
+        File.SetAttributes(Db(), FileAttributes.ReadOnly);
+        using var readOnly = new NotificationLedger(Db(), readOnly: true);
+        BatchStatus s = Assert.Single(readOnly.Status(null));
+        Assert.Equal("a.csv", s.FileName);
+        Assert.True(s.ResultNotified);
+    }
+
+    [Fact]
+    public void A_ledger_of_schema_1_is_upgraded_in_place_and_what_it_had_stays_handled()
+    {
+        // The tables of schema 1, as the module wrote them before the application_id mark.
+        Sql(Db(), @"
+CREATE TABLE callback (key TEXT PRIMARY KEY, kind TEXT NOT NULL, notify_id TEXT, notify_type TEXT, file_name TEXT, result_code TEXT,
+  is_success INTEGER, pay_date TEXT, notify_time TEXT, source TEXT, line INTEGER, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, seen INTEGER NOT NULL);
+CREATE INDEX callback_file ON callback(file_name);
+CREATE TABLE invalid (id INTEGER PRIMARY KEY, file_name TEXT, notify_id TEXT, reason TEXT, source TEXT, line INTEGER, seen TEXT NOT NULL);
+CREATE INDEX invalid_file ON invalid(file_name);
+CREATE TABLE verification (notify_id TEXT PRIMARY KEY, verified INTEGER NOT NULL, response TEXT, checked TEXT NOT NULL);
+INSERT INTO callback VALUES ('notify:n1', 'Notify', 'n1', 'bptb_result_notify', 'a.csv', NULL, NULL, '20261126', '2026-11-26 10:00:00', NULL, 1,
+  '2026-11-26T02:00:00.0000000Z', '2026-11-26T02:00:00.0000000Z', 1);
+INSERT INTO invalid (file_name, notify_id, reason, seen) VALUES ('a.csv', 'x', 'signature does not verify', '2026-11-26T02:00:00.0000000Z');");
+        Assert.Throws<LedgerException>(() => new NotificationLedger(Db(), readOnly: true)); // too old to read without upgrading
+        using (var ledger = new NotificationLedger(Db()))
+        {
+            NotificationResult again = Notification("n1", "a.csv");
+            NotificationResult next = Notification("n2", "b.csv");
+            ledger.Register(new[] { again, next });
+            Assert.True(again.IsDuplicate);
+            Assert.False(again.IsNewEvent);
+            Assert.False(next.IsDuplicate);
+            Assert.True(next.IsNewEvent);
+            BatchStatus a = ledger.Status(new[] { "a.csv" }).Single();
+            Assert.Equal(1, a.Invalid);
+            Assert.True(a.ResultNotified);
+        }
+        using var reopened = new NotificationLedger(Db(), readOnly: true);
+        Assert.Equal(2, reopened.Status(null).Count());
+    }
+
+    [Fact]
+    public void A_ledger_from_a_newer_module_is_refused()
+    {
+        using (new NotificationLedger(Db()))
+        {
+        }
+        Sql(Db(), $"PRAGMA user_version = {NotificationLedger.SchemaVersion + 1};");
+        Assert.Equal(LedgerProblem.TooNew, Assert.Throws<LedgerException>(() => new NotificationLedger(Db())).Problem);
+    }
+
+    [Fact]
+    public void What_a_run_emitted_but_did_not_get_past_is_new_again_for_the_next_run_once_it_ended()
+    {
+        NotificationResult[] batch = { Notification("n1", "a.csv"), Notification("n2", "b.csv"), Notification("n3", "c.csv") };
+        using (var first = new NotificationLedger(Db()))
+        {
+            first.Register(batch);
+            Assert.All(batch, r => Assert.True(r.IsNewEvent));
+            first.MarkPassed(1); // the action threw on the second
+        }
+        NotificationResult[] rerun = { Notification("n1", "a.csv"), Notification("n2", "b.csv"), Notification("n3", "c.csv") };
+        using (var second = new NotificationLedger(Db()))
+        {
+            second.Register(rerun);
+            Assert.Equal(new bool?[] { true, false, false }, rerun.Select(r => r.IsDuplicate).ToArray());
+            Assert.Equal(new bool?[] { false, true, true }, rerun.Select(r => r.IsNewEvent).ToArray());
+            // Still running, not past them: a third, concurrent run must not take them.
+            NotificationResult[] concurrent = { Notification("n2", "b.csv") };
+            using var third = new NotificationLedger(Db());
+            third.Register(concurrent);
+            Assert.True(concurrent[0].IsDuplicate);
+            Assert.False(concurrent[0].IsNewEvent);
+        }
+    }
+}
