@@ -68,7 +68,8 @@ public sealed class StartBptbNotifyReceiverCommand : PSCmdlet, IDisposable
             Signer? signer = KeySource.Verifier(this, Key, PublicKey, PublicKeyPath);
             if (signer != null)
             {
-                verifier = new NotificationVerifier(new[] { signer }, null, null, charset);
+                // With -Partner, a callback for another partner is invalid (and never asked about).
+                verifier = new NotificationVerifier(new[] { signer }, null, Partner, charset);
             }
         }
         catch (KeyFormatException ex)

@@ -121,7 +121,13 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
             WriteError(Errors.Unreadable(InputObject, read.Problem!));
             return;
         }
-        Write(_verifier.Verify(read));
+        NotificationResult result = _verifier.Verify(read);
+        if ((InputObject is PSObject pso ? pso.BaseObject : InputObject) is NotificationResult earlier)
+        {
+            // Checked again (another key, another -Partner): where it came from and what the receiver was told stay.
+            result.CopyOrigin(earlier);
+        }
+        Write(result);
     }
 
     private void Write(NotificationResult result)

@@ -118,6 +118,16 @@ public sealed class NotificationResult
         }
     }
 
+    /// <summary>Takes over where <paramref name="earlier"/> came from: a result checked again is the same sighting.</summary>
+    public void CopyOrigin(NotificationResult earlier)
+    {
+        Input = earlier.Input;
+        Source = earlier.Source;
+        LineNumber = earlier.LineNumber;
+        Received = earlier.Received;
+        NotifyVerified = IsValid ? earlier.NotifyVerified : null;
+    }
+
     private static ulong Fnv(ulong h, string s)
     {
         foreach (char c in s)
