@@ -85,7 +85,8 @@ public sealed class InvokeBptbNotifyVerifyCommand : PSCmdlet, IDisposable
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidGateway", ErrorCategory.InvalidArgument, Gateway));
+            // The target is shown in error views and logs: never with a user name or password the gateway held.
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidGateway", ErrorCategory.InvalidArgument, InputText.RedactUserInfo(Gateway)));
         }
     }
 

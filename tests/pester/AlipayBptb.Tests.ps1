@@ -127,6 +127,26 @@ Describe 'New-BptbConfirmUrl' {
             $script:out | Should -BeNullOrEmpty
         }
 
+        It 'refuses the gateway <Gateway> (rules 3-1: Alipay''s gateway only), without repeating a password' -ForEach @(
+            @{ Gateway = 'https://mapi.alipay.com.evil.example/gateway.do' }
+            @{ Gateway = 'https://mapi.alipay.com@evil.example/gateway.do' }
+            @{ Gateway = 'https://user:secret@mapi.alipay.com/gateway.do' }
+            @{ Gateway = 'https://mapi.alipay.com:8443/gateway.do' }
+            @{ Gateway = 'https://mapi.alipay.com/other.do' }
+        ) {
+            $err = $null
+            try { New-BptbConfirmUrl @confirm -FileName a.csv -Key $key -Gateway $Gateway -ErrorAction Stop } catch { $err = $_ }
+            $err | Should -Not -BeNullOrEmpty
+            $err.FullyQualifiedErrorId | Should -BeLike 'InvalidGateway,*'
+            $err.Exception.Message | Should -Match 'Gateway'
+            $err.Exception.Message | Should -Match 'Rules 3-1'
+            ($err | Out-String) + $err.TargetObject | Should -Not -Match 'secret'
+        }
+
+        It 'accepts Alipay''s gateway with an upper-case host, in its one form' {
+            (New-BptbConfirmUrl @confirm -FileName a.csv -Key $key -Gateway 'https://MAPI.ALIPAY.COM/gateway.do').Url | Should -BeLike 'https://mapi.alipay.com/gateway.do?*'
+        }
+
         It 'names a missing key file, a non-key and a public key given as private' {
             { New-BptbConfirmUrl @confirm -FileName a.csv -PrivateKeyPath (Join-Path $TestDrive 'nope.pem') } | Should -Throw -ErrorId 'KeyFileNotFound,*'
             Set-Content (Join-Path $TestDrive 'junk.pem') 'hello'
@@ -275,5 +295,10 @@ Describe 'Invoke-BptbNotifyVerify' {
 
     It 'refuses plain http to a host that is not loopback' {
         { 'x' | Invoke-BptbNotifyVerify -Partner $partner -Gateway 'http://mapi.alipay.com/gateway.do' } | Should -Throw -ErrorId 'InvalidGateway,*'
+    }
+
+    It 'refuses an https gateway that is not Alipay''s (rules 3-1), asking nothing' {
+        { 'x' | Invoke-BptbNotifyVerify -Partner $partner -Gateway 'https://mapi.alipay.com.evil.example/gateway.do' } | Should -Throw -ErrorId 'InvalidGateway,*'
+        $gw.Requests.Count | Should -Be 0
     }
 }

@@ -32,7 +32,7 @@ public sealed class ConfirmRequestBuilder
         }
         _signer = signer;
         _gateway = GatewayAddress.Parse(gateway);
-        _loopbackGateway = GatewayAddress.IsLoopback(_gateway);
+        _loopbackGateway = GatewayAddress.IsLoopbackGateway(_gateway);
         Partner = CheckPartner(partner);
         Email = CheckEmail(email);
         ReturnUrl = CheckUrl(returnUrl, "ReturnUrl", _loopbackGateway);
