@@ -21,10 +21,10 @@ public sealed class NotifyVerifyResult
 
     public string NotifyId { get; }
 
-    /// <summary>True only when Alipay answered exactly <c>true</c>.</summary>
+    /// <summary>True only when Alipay's whole answer was <c>true</c>, then nothing but ASCII white space (spec 9).</summary>
     public bool Verified { get; }
 
-    /// <summary>The answer's body, trimmed.</summary>
+    /// <summary>The answer's body for reading: trailing white space trimmed, invisible characters escaped, bounded.</summary>
     public string Response { get; }
 
     public int Attempts { get; }

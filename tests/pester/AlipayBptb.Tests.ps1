@@ -260,6 +260,7 @@ Describe 'Invoke-BptbNotifyVerify' {
 
     It 'treats <Body> as not verified' -ForEach @(
         @{ Body = 'false' }, @{ Body = 'True' }, @{ Body = 'true\nmore' }, @{ Body = '<html>error</html>' }
+        @{ Body = "`u{FEFF}true" }, @{ Body = "true`u{3000}\n" }, @{ Body = '  true' }, @{ Body = 'true' + (' ' * 4092) + 'false' }
     ) {
         $gw.AddFault("body:$Body")
         $r = $gw.IssueNotifyId() | Invoke-BptbNotifyVerify -Partner $partner -Gateway $gw.Url
@@ -283,6 +284,84 @@ Describe 'Invoke-BptbNotifyVerify' {
         $err[0].TargetObject | Should -Be 'slow-one'
         $results.NotifyId | Should -Be $ok
         $results.Verified | Should -BeTrue
+    }
+
+    It 'ends within -TimeoutSec per attempt when the gateway sends headers and stalls the body' {
+        # A bare server on 127.0.0.1: headers with a Content-Length, two bytes of body, then silence (at most 60 s).
+        if (-not ('BptbStallingServer' -as [type])) {
+            Add-Type -TypeDefinition @'
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+public sealed class BptbStallingServer : IDisposable
+{
+    private readonly TcpListener _listener = new TcpListener(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+    public int Connections;
+    public BptbStallingServer() { _listener.Start(); Task.Run(Accept); }
+    public int Port { get { return ((IPEndPoint)_listener.LocalEndpoint).Port; } }
+    private async Task Accept()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient c;
+            try { c = await _listener.AcceptTcpClientAsync(_stop.Token); } catch { return; }
+            Interlocked.Increment(ref Connections);
+            _ = Serve(c);
+        }
+    }
+    private async Task Serve(TcpClient c)
+    {
+        using (c)
+        {
+            try
+            {
+                var s = c.GetStream();
+                var buf = new byte[8192];
+                int n = 0;
+                while (n < 4 || Encoding.ASCII.GetString(buf, n - 4, 4) != "\r\n\r\n")
+                {
+                    int r = await s.ReadAsync(buf, n, buf.Length - n, _stop.Token);
+                    if (r == 0) return;
+                    n += r;
+                }
+                byte[] head = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\ntr");
+                await s.WriteAsync(head, 0, head.Length, _stop.Token);
+                await Task.Delay(TimeSpan.FromSeconds(60), _stop.Token);
+            }
+            catch { }
+        }
+    }
+    public void Dispose() { _stop.Cancel(); _listener.Stop(); }
+}
+'@
+        }
+        $server = [BptbStallingServer]::new()
+        try {
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $job = Start-ThreadJob -ArgumentList $ModulePath, $partner, $server.Port {
+                param($module, $partner, $port)
+                Import-Module $module
+                'stalled-id' | Invoke-BptbNotifyVerify -Partner $partner -Gateway "http://127.0.0.1:$port/gateway.do" -TimeoutSec 3 -MaximumRetryCount 1 -RetryIntervalSec 0 -ErrorVariable err -ErrorAction SilentlyContinue
+                $err
+            }
+            $null = Wait-Job $job -Timeout 30
+            $watch.Stop()
+            $job.State | Should -Be 'Completed' -Because "the call must end within 3 s x 2 attempts, not run for $($watch.Elapsed)"
+            $err = @(Receive-Job $job)
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'NotifyVerifyFailed,*'
+            $err[0].Exception.Message | Should -Match 'stalled-id.*2 attempts.*no answer within 3 s'
+            $server.Connections | Should -Be 2
+            # TimeoutSec * (retries + 1) plus a margin for importing the module in the job and a busy machine.
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan (3 * 2 + 5)
+        } finally {
+            if ($job) { Stop-Job $job -ErrorAction SilentlyContinue; Remove-Job $job -Force -ErrorAction SilentlyContinue }
+            $server.Dispose()
+        }
     }
 
     It 'runs many at once under -ThrottleLimit and answers each id once' {

@@ -69,8 +69,9 @@ internal static class InputText
     /// <summary>
     /// The text for a message, quoted: characters <see cref="FindHidden"/> would find, and white space other than
     /// the plain space, are written as <c>\u{XXXX}</c>, so that a message neither breaks lines nor reorders itself.
+    /// With <paramref name="keepAsciiWhiteSpace"/>, tab, CR and LF stay as they are (for a body shown as text).
     /// </summary>
-    public static string Show(string? text)
+    public static string Show(string? text, bool keepAsciiWhiteSpace = false)
     {
         if (text == null)
         {
@@ -85,6 +86,10 @@ internal static class InputText
             bool hidden = category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator
                 or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate
                 || (char.IsWhiteSpace(c) && c != ' ');
+            if (keepAsciiWhiteSpace && (c == '\t' || c == '\r' || c == '\n'))
+            {
+                hidden = false;
+            }
             if (hidden)
             {
                 sb.Append("\\u{").Append(CodePoint(text, i).Substring(2)).Append('}');
