@@ -119,12 +119,25 @@ Describe 'New-BptbConfirmUrl' {
             @{ Name = 'a url with !'; Override = @{ NotifyUrl = 'http://www.test.com/alipay/notify!url.do' }; Id = 'InvalidNotifyUrl' }
             @{ Name = 'a bad email'; Override = @{ Email = 'not-an-email' }; Id = 'InvalidEmail' }
             @{ Name = 'an unknown charset'; Override = @{ InputCharset = 'latin1' }; Id = 'UnsupportedCharset' }
+            @{ Name = 'a partner with a trailing newline'; Override = @{ Partner = "2088002464631181`n" }; Id = 'InvalidPartner' }
+            @{ Name = 'an email with a right-to-left override'; Override = @{ Email = "gongsi1@shoufei.com`u{202E}" }; Id = 'InvalidEmail' }
+            @{ Name = 'an email with a NUL'; Override = @{ Email = "gongsi1`0@shoufei.com" }; Id = 'InvalidEmail' }
+            @{ Name = 'a notify url with a line break'; Override = @{ NotifyUrl = "http://www.test.com/alipay/notify_url.php`n" }; Id = 'InvalidNotifyUrl' }
+            @{ Name = 'a return url with a password'; Override = @{ ReturnUrl = 'https://user:secret@www.test.com/alipay/return_url.php' }; Id = 'InvalidReturnUrl' }
         ) {
             $p = $confirm.Clone()
             foreach ($k in $Override.Keys) { $p[$k] = $Override[$k] }
             $out = $null
             { $script:out = New-BptbConfirmUrl @p -FileName 'a.csv' -Key $key -ErrorAction Stop } | Should -Throw -ErrorId "$Id,*"
             $script:out | Should -BeNullOrEmpty
+            try { New-BptbConfirmUrl @p -FileName 'a.csv' -Key $key -ErrorAction Stop } catch { ($_ | Out-String) + $_.TargetObject | Should -Not -Match 'secret' }
+        }
+
+        It 'refuses a file name that ends with a space, saying so' {
+            $out = 'a.csv ' | New-BptbConfirmUrl @confirm -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidFileName,*'
+            $err[0].Exception.Message | Should -Match 'ends with a space'
         }
 
         It 'refuses the gateway <Gateway> (rules 3-1: Alipay''s gateway only), without repeating a password' -ForEach @(
@@ -370,6 +383,11 @@ public sealed class BptbStallingServer : IDisposable
         $results.Count | Should -Be 60
         ($results | Where-Object Verified).Count | Should -Be 60
         ($results.NotifyId | Sort-Object -Unique).Count | Should -Be 60
+    }
+
+    It 'refuses a partner with a trailing newline before asking anything' {
+        { 'x' | Invoke-BptbNotifyVerify -Partner "$partner`n" -Gateway $gw.Url } | Should -Throw -ErrorId 'InvalidPartner,*'
+        $gw.Requests.Count | Should -Be 0
     }
 
     It 'refuses plain http to a host that is not loopback' {

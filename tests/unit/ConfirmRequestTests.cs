@@ -82,6 +82,106 @@ public class ConfirmRequestTests
         Assert.Contains("2088 followed by 12 digits", ex.Message, StringComparison.Ordinal);
     }
 
+    // .NET's '$' matches before a final '\n', so "2088002464631181\n" passed "^2088[0-9]{12}$" and was signed.
+    [Theory]
+    [InlineData("2088002464631181\n")]
+    [InlineData("2088002464631181\r\n")]
+    [InlineData("2088002464631181 ")]
+    [InlineData(" 2088002464631181")]
+    [InlineData("２０８８002464631181")]
+    public void A_partner_with_anything_around_or_in_its_digits_is_refused(string partner)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() => new ConfirmRequestBuilder(partner, "a@b.com", "http://x.com/r", null, BptbCharset.Utf8, signer));
+        Assert.Equal("Partner", ex.ParamName);
+        Assert.DoesNotContain("\n", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<RequestValidationException>(() => ConfirmRequestBuilder.CheckPartner(partner));
+    }
+
+    [Theory]
+    [InlineData("a@b.com\n", "U+000A")]
+    [InlineData("a@b.com\r\n", "U+000D")]
+    [InlineData("a\0@b.com", "U+0000")]
+    [InlineData("a@b.com\u202E", "U+202E")]
+    [InlineData("\u202Emoc.b@a", "U+202E")]
+    [InlineData("a\u200B@b.com", "U+200B")]
+    [InlineData("a@b.com\u2028", "U+2028")]
+    [InlineData("\uFEFFa@b.com", "U+FEFF")]
+    [InlineData("a@b.com ", "name@domain")]
+    [InlineData("a@b.com\u3000", "name@domain")]
+    public void An_email_with_hidden_characters_is_refused_naming_the_character(string email, string named)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() => new ConfirmRequestBuilder(Partner, email, "http://x.com/r", null, BptbCharset.Utf8, signer));
+        Assert.Equal("Email", ex.ParamName);
+        Assert.Equal("InvalidEmail", ex.ErrorId);
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(ex.Message));
+    }
+
+    [Theory]
+    [InlineData("a.csv\n", "U+000A")]
+    [InlineData("a\u202Evsc.exe.csv", "U+202E")]
+    [InlineData("\u200Ba.csv", "U+200B")]
+    [InlineData("a.csv ", "ends with a space")]
+    [InlineData("a.csv\u3000", "ends with white space")]
+    [InlineData(" a.csv", "begins with a space")]
+    public void A_file_name_with_hidden_characters_or_outer_spaces_is_refused_for_that_reason(string fileName, string rule)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() => Builder(signer).Build(fileName));
+        Assert.Equal("FileName", ex.ParamName);
+        Assert.Contains(rule, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("extension", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(ex.Message));
+    }
+
+    [Theory]
+    [InlineData("http://www.test.com/alipay/return_url.php\n", "line break")]
+    [InlineData("http://www.test.com/alipay/\nreturn_url.php", "line break")]
+    [InlineData("http://www.test.com/alipay/return_url.php\r", "line break")]
+    [InlineData("\nhttp://www.test.com/alipay/return_url.php", "line break")]
+    [InlineData("http://www.test.com/alipay/return_url.php\t", "control character")]
+    [InlineData("http://www.test.com/alipay/return\u202E.php", "format character")]
+    [InlineData("http://www.test.com/alipay/return url.php", "space")]
+    [InlineData(" http://www.test.com/alipay/return_url.php", "space")]
+    public void A_url_with_a_line_break_or_hidden_character_anywhere_is_refused(string url, string rule)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        Assert.Equal("ReturnUrl", r.ParamName);
+        Assert.Contains(rule, r.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(r.Message));
+        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        Assert.Equal("NotifyUrl", n.ParamName);
+    }
+
+    [Theory]
+    [InlineData("https://user:secret@www.test.com/alipay/return_url.php")]
+    [InlineData("https://secret@www.test.com/alipay/return_url.php")]
+    [InlineData("http://user:secret@www.test.com/alipay/return_url.php?x=1")]
+    [InlineData("user:secret@www.test.com/alipay/return_url.php")]
+    [InlineData("https://user:secret@www.test.com")]
+    public void Credentials_in_a_callback_url_are_refused_without_repeating_them(string url)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        Assert.Equal("ReturnUrl", r.ParamName);
+        Assert.DoesNotContain("secret", r.Message, StringComparison.Ordinal);
+        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        Assert.Equal("NotifyUrl", n.ParamName);
+        Assert.DoesNotContain("secret", n.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", n.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Clean_values_still_pass()
+    {
+        using var signer = new Md5Signer(Md5Key);
+        ConfirmRequest r = Builder(signer, returnUrl: "https://shop.example.com/alipay/return").Build("批量付款 2026+1.csv");
+        Assert.Equal("批量付款 2026+1.csv", r.FileName);
+    }
+
     [Theory]
     [InlineData("/alipay/return.php", "not an absolute")]
     [InlineData("ftp://www.test.com/return.php", "not an absolute")]
