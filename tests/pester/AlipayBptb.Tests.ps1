@@ -124,6 +124,9 @@ Describe 'New-BptbConfirmUrl' {
             @{ Name = 'an email with a NUL'; Override = @{ Email = "gongsi1`0@shoufei.com" }; Id = 'InvalidEmail' }
             @{ Name = 'a notify url with a line break'; Override = @{ NotifyUrl = "http://www.test.com/alipay/notify_url.php`n" }; Id = 'InvalidNotifyUrl' }
             @{ Name = 'a return url with a password'; Override = @{ ReturnUrl = 'https://user:secret@www.test.com/alipay/return_url.php' }; Id = 'InvalidReturnUrl' }
+            @{ Name = 'a notify url on a private address'; Override = @{ NotifyUrl = 'http://192.168.1.10/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
+            @{ Name = 'a return url on the unspecified address'; Override = @{ ReturnUrl = 'http://0.0.0.0/alipay/return_url.php' }; Id = 'InvalidReturnUrl' }
+            @{ Name = 'a notify url on a link-local IPv6 address'; Override = @{ NotifyUrl = 'http://[fe80::1]/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
         ) {
             $p = $confirm.Clone()
             foreach ($k in $Override.Keys) { $p[$k] = $Override[$k] }

@@ -200,6 +200,57 @@ public class ConfirmRequestTests
         Assert.Equal("NotifyUrl", n.ParamName);
     }
 
+    // Spec 7.1 (8) and 7.2 (10): Alipay must reach the pages from the internet, so private and unspecified addresses
+    // are refused as localhost is.
+    [Theory]
+    [InlineData("http://0.0.0.0/alipay/return_url.php")]
+    [InlineData("http://0/alipay/return_url.php")]
+    [InlineData("http://10.0.0.1/alipay/return_url.php")]
+    [InlineData("http://10.1/alipay/return_url.php")]
+    [InlineData("http://0x0a.0.0.1/alipay/return_url.php")]
+    [InlineData("http://172.16.0.1/alipay/return_url.php")]
+    [InlineData("http://172.31.255.254:8080/alipay/return_url.php")]
+    [InlineData("http://192.168.1.10/alipay/return_url.php")]
+    [InlineData("http://192.168.1.10./alipay/return_url.php")]
+    [InlineData("http://169.254.169.254/alipay/return_url.php")]
+    [InlineData("http://100.64.0.1/alipay/return_url.php")]
+    [InlineData("http://[::]/alipay/return_url.php")]
+    [InlineData("http://[fc00::1]/alipay/return_url.php")]
+    [InlineData("http://[fd12:3456::1]/alipay/return_url.php")]
+    [InlineData("http://[fe80::1]/alipay/return_url.php")]
+    [InlineData("http://[fe80::1%25eth0]/alipay/return_url.php")]
+    [InlineData("http://[::ffff:10.0.0.1]/alipay/return_url.php")]
+    [InlineData("http://[::ffff:127.0.0.1]/alipay/return_url.php")]
+    [InlineData("http://224.0.0.1/alipay/return_url.php")]
+    [InlineData("http://255.255.255.255/alipay/return_url.php")]
+    public void Callbacks_on_private_or_unspecified_addresses_are_refused_unless_the_gateway_is_a_loopback_test_gateway(string url)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        Assert.Equal("ReturnUrl", r.ParamName);
+        Assert.Contains("internet", r.Message, StringComparison.Ordinal);
+        Assert.Contains("7.1 (8)", r.Message, StringComparison.Ordinal);
+        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        Assert.Equal("NotifyUrl", n.ParamName);
+        Assert.Contains("7.2 (10)", n.Message, StringComparison.Ordinal);
+
+        ConfirmRequest local = Builder(signer, returnUrl: url, notifyUrl: url, gateway: "http://127.0.0.1:9000/gateway.do").Build("a.csv");
+        Assert.Equal(url, local.Parameters["return_url"]);
+    }
+
+    [Theory]
+    [InlineData("http://121.1.1.255/alipay/return_url.php")]
+    [InlineData("http://172.15.0.1/alipay/return_url.php")]
+    [InlineData("http://172.32.0.1/alipay/return_url.php")]
+    [InlineData("http://192.169.0.1/alipay/return_url.php")]
+    [InlineData("http://[2001:db8::1]/alipay/return_url.php")]
+    [InlineData("http://10.example.com/alipay/return_url.php")]
+    public void Public_addresses_and_names_are_accepted(string url)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        Assert.Equal(url, Builder(signer, returnUrl: url, notifyUrl: url).Build("a.csv").Parameters["notify_url"]);
+    }
+
     [Fact]
     public void Loopback_callbacks_are_allowed_only_with_a_loopback_test_gateway()
     {

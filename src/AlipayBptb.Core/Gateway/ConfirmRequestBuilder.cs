@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Specialized;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using AlipayBptb.Core.Notifications;
@@ -232,15 +234,108 @@ public sealed class ConfirmRequestBuilder
         {
             throw new RequestValidationException(errorId, $"The {parameterName} '{InputText.ShowUrl(url)}' contains '!', which Alipay refuses (spec 7.1 (8)).", parameterName);
         }
-        if (GatewayAddress.IsLoopback(uri) && !loopbackGateway)
+        // Spec 7.1 (8) (return_url: no local address, Alipay checks the domain) and 7.2 (10) (notify_url: reachable from
+        // the internet): Alipay's servers and the payer's browser come from the internet, so a page on this machine, a
+        // private network or an unspecified address is never reached. Only a local test gateway may call back there.
+        string section = parameterName == "NotifyUrl" ? "spec 7.2 (10)" : "spec 7.1 (8)";
+        if (!loopbackGateway && GatewayAddress.IsLoopback(uri))
         {
             throw new RequestValidationException(errorId,
-                $"The {parameterName} '{InputText.ShowUrl(url)}' points at this machine (localhost), which Alipay cannot reach and refuses (spec 7.1 (8)); only a local test gateway may call back to loopback.", parameterName);
+                $"The {parameterName} '{InputText.ShowUrl(url)}' points at this machine (localhost), which Alipay cannot reach from the internet and refuses ({section}); only a local test gateway may call back to loopback.", parameterName);
+        }
+        if (!loopbackGateway && UnreachableAddress(uri) is { } unreachable)
+        {
+            throw new RequestValidationException(errorId,
+                $"The {parameterName} '{InputText.ShowUrl(url)}' is on {unreachable}, which Alipay cannot reach from the internet ({section}); give a public address or host name, or call back there only from a local test gateway.", parameterName);
         }
         if (url.Length > 200)
         {
             throw new RequestValidationException(errorId, $"The {parameterName} is {url.Length} characters long: Alipay takes at most 200.", parameterName);
         }
         return url;
+    }
+
+    /// <summary>
+    /// For a host that is an IP address (in any form Uri accepts: 10.1, 0x0a.0.0.1, a trailing dot, IPv4 mapped into
+    /// IPv6) in a range no one reaches from the internet: the address and its range; otherwise null. Host names are
+    /// not resolved (rules 3-1: no DNS pinning, and the name may resolve differently where Alipay looks it up).
+    /// </summary>
+    private static string? UnreachableAddress(Uri uri)
+    {
+        string host;
+        switch (uri.HostNameType)
+        {
+            case UriHostNameType.IPv4:
+                host = uri.Host;
+                break;
+            case UriHostNameType.IPv6:
+                host = uri.Host.Trim('[', ']');
+                break;
+            case UriHostNameType.Dns:
+                // "10.0.0.1." is a DNS name to Uri, and an address to resolvers.
+                host = uri.Host.TrimEnd('.');
+                if (host.Length == 0 || !char.IsDigit(host[host.Length - 1]))
+                {
+                    return null;
+                }
+                break;
+            default:
+                return null;
+        }
+        int zone = host.IndexOf('%');
+        if (zone >= 0)
+        {
+            host = host.Substring(0, zone);
+        }
+        if (!IPAddress.TryParse(host, out IPAddress? ip))
+        {
+            return null;
+        }
+        if (ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.IsIPv4MappedToIPv6)
+        {
+            ip = ip.MapToIPv4();
+        }
+        byte[] b = ip.GetAddressBytes();
+        string? range = null;
+        if (ip.AddressFamily == AddressFamily.InterNetwork)
+        {
+            range = b[0] switch
+            {
+                0 => "an unspecified address (0.0.0.0/8)",
+                10 => "a private address (10.0.0.0/8)",
+                100 when (b[1] & 0xC0) == 64 => "a shared, carrier-grade NAT address (100.64.0.0/10)",
+                127 => "a loopback address (127.0.0.0/8)",
+                169 when b[1] == 254 => "a link-local address (169.254.0.0/16)",
+                172 when (b[1] & 0xF0) == 16 => "a private address (172.16.0.0/12)",
+                192 when b[1] == 168 => "a private address (192.168.0.0/16)",
+                >= 224 and < 240 => "a multicast address (224.0.0.0/4)",
+                >= 240 => "a reserved or broadcast address (240.0.0.0/4)",
+                _ => null,
+            };
+        }
+        else if (ip.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            if (ip.Equals(IPAddress.IPv6None))
+            {
+                range = "the unspecified address (::)";
+            }
+            else if (ip.Equals(IPAddress.IPv6Loopback))
+            {
+                range = "the loopback address (::1)";
+            }
+            else if ((b[0] & 0xFE) == 0xFC)
+            {
+                range = "a unique local, private address (fc00::/7)";
+            }
+            else if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80)
+            {
+                range = "a link-local address (fe80::/10)";
+            }
+            else if (b[0] == 0xFF)
+            {
+                range = "a multicast address (ff00::/8)";
+            }
+        }
+        return range == null ? null : $"{ip}, {range}";
     }
 }
