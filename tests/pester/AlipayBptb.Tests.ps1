@@ -136,6 +136,14 @@ Describe 'New-BptbConfirmUrl' {
             try { New-BptbConfirmUrl @p -FileName 'a.csv' -Key $key -ErrorAction Stop } catch { ($_ | Out-String) + $_.TargetObject | Should -Not -Match 'secret' }
         }
 
+        It 'names the emoji that gbk cannot write, not U+0000' {
+            $out = "pay`u{1F600}.csv" | New-BptbConfirmUrl @confirm -Key $key -InputCharset gbk -ErrorVariable err -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidCharsetText,*'
+            $err[0].Exception.Message | Should -Match 'file_name.*U\+1F600'
+            $err[0].Exception.Message | Should -Not -Match 'U\+0000'
+        }
+
         It 'refuses a file name that ends with a space, saying so' {
             $out = 'a.csv ' | New-BptbConfirmUrl @confirm -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
             $out | Should -BeNullOrEmpty

@@ -284,6 +284,57 @@ public class ConfirmRequestTests
         Assert.NotNull(Builder(signer, "gbk").Build("朱镕基.csv"));
     }
 
+    // An emoji is a surrogate pair: the encoder reports it in CharUnknownHigh/Low and leaves CharUnknown at '\0',
+    // which the message used to show as "U+0000".
+    [Theory]
+    [InlineData("md5", "gbk")]
+    [InlineData("md5", "gb2312")]
+    [InlineData("rsa2048", "gbk")]
+    [InlineData("dsa1024", "gb2312")]
+    public void An_emoji_that_gbk_cannot_hold_is_named_by_its_code_point_and_parameter(string key, string charset)
+    {
+        using Signer signer = key == "md5" ? new Md5Signer(Md5Key) : KeyLoader.LoadPrivateKey(Vectors.Text($"{key}.pk8.pem"), "test");
+        var ex = Assert.Throws<RequestValidationException>(() => Builder(signer, charset).Build("pay😀.csv"));
+        Assert.Equal("InvalidCharsetText", ex.ErrorId);
+        Assert.Contains("U+1F600", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("U+0000", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("file_name", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(charset, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_emoji_in_the_email_is_named_with_the_email()
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() =>
+            new ConfirmRequestBuilder(Partner, "pay😀@shoufei.com", "http://www.test.com/r", null, BptbCharset.Get("gbk"), signer).Build("a.csv"));
+        Assert.Contains("U+1F600", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("email", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gbk", "a😀b", "U+1F600")]
+    [InlineData("gb2312", "a😀b", "U+1F600")]
+    [InlineData("gbk", "a\u20AC\U0001F600", "U+1F600")]
+    public void Every_encoding_path_names_the_real_character(string charset, string text, string named)
+    {
+        BptbCharset c = BptbCharset.Get(charset);
+        Assert.Contains(named, Assert.Throws<CharsetException>(() => c.GetBytes(text)).Message, StringComparison.Ordinal);
+        Assert.Contains(named, Assert.Throws<CharsetException>(() => c.GetBytes(text, new byte[64], 0)).Message, StringComparison.Ordinal);
+        Assert.Contains(named, Assert.Throws<CharsetException>(() => c.GetBytes(text, new byte[64].AsSpan())).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gbk")]
+    [InlineData("utf-8")]
+    public void Half_a_surrogate_pair_is_named_as_itself(string charset)
+    {
+        // Built here, not in InlineData: xunit's serialization of theory data turns a lone surrogate into U+FFFD.
+        string text = "a" + (char)0xD83D + "b";
+        var ex = Assert.Throws<CharsetException>(() => BptbCharset.Get(charset).GetBytes(text));
+        Assert.Contains("U+D83D", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("utf-16")]
     [InlineData("latin1")]

@@ -79,7 +79,7 @@ public sealed class ConfirmRequestBuilder
         }
         catch (CharsetException ex)
         {
-            throw new RequestValidationException("InvalidCharsetText", $"The request cannot be written in {Charset.Name}: {ex.Message}", "InputCharset");
+            throw CharsetError(parameters, ex);
         }
 
         // Parameters in sign-string order (ordinal by key), then sign and sign_type: the order a reader compares them in.
@@ -110,6 +110,35 @@ public sealed class ConfirmRequestBuilder
             url.Append(PercentEncoding.Encode((string)e.Key, Charset)).Append('=').Append(PercentEncoding.Encode((string)e.Value!, Charset));
         }
         return new ConfirmRequest(fileName, url.ToString(), ordered, signString, sign, _signer.SignType.ToString(), Charset.Name);
+    }
+
+    // The signer saw one sign string; the error names the parameter that holds the character the charset cannot
+    // write (spec 8.1.2: the signed bytes are in _input_charset), so that what to change is plain.
+    private RequestValidationException CharsetError(ParameterList parameters, CharsetException ex)
+    {
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            string value = parameters.ValueAt(i);
+            try
+            {
+                Charset.GetBytes(value);
+            }
+            catch (CharsetException inner)
+            {
+                string key = parameters.KeyAt(i);
+                string parameter = key switch
+                {
+                    "file_name" => "FileName",
+                    "email" => "Email",
+                    "return_url" => "ReturnUrl",
+                    "notify_url" => "NotifyUrl",
+                    _ => "InputCharset",
+                };
+                return new RequestValidationException("InvalidCharsetText",
+                    $"The {key} '{InputText.Show(value)}' cannot be written in {Charset.Name} (_input_charset): {inner.Message} Leave the character out, or choose an -InputCharset that holds it (utf-8 holds every character).", parameter);
+            }
+        }
+        return new RequestValidationException("InvalidCharsetText", $"The request cannot be written in {Charset.Name}: {ex.Message}", "InputCharset");
     }
 
     public static string CheckPartner(string partner)
