@@ -3,7 +3,10 @@ using AlipayBptb.Core.Notifications;
 
 namespace AlipayBptb.Commands;
 
-/// <summary>Explains Alipay's result codes (spec 10.1 and 10.2): the Chinese meaning, an English description, and what to do.</summary>
+/// <summary>
+/// Explains Alipay's result codes (spec 10.1 and 10.2, the sample of 5.2, the special codes of rules 3-1): the Chinese
+/// meaning, an English description, what to do, and whether every further operation must stop (StopAll).
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "BptbErrorCode")]
 [OutputType(typeof(ErrorCode))]
 public sealed class GetBptbErrorCodeCommand : PSCmdlet
@@ -40,7 +43,7 @@ public sealed class GetBptbErrorCodeCommand : PSCmdlet
             }
             if (!found && !WildcardPattern.ContainsWildcardCharacters(code))
             {
-                var ex = new ItemNotFoundException($"'{code}' is not a result code of spec 10.1 or 10.2. Run Get-BptbErrorCode to list them all.");
+                var ex = new ItemNotFoundException($"'{code}' is not a result code of spec 10.1 or 10.2, the sample of spec 5.2 or the special codes of rules 3-1. Run Get-BptbErrorCode to list them all.");
                 WriteError(new ErrorRecord(ex, "ErrorCodeNotFound", ErrorCategory.ObjectNotFound, code));
             }
         }

@@ -21,10 +21,10 @@ public sealed class NotifyVerifyResult
 
     public string NotifyId { get; }
 
-    /// <summary>True only when Alipay answered exactly <c>true</c>.</summary>
+    /// <summary>True only when Alipay's whole answer was <c>true</c>, then nothing but ASCII white space (spec 9).</summary>
     public bool Verified { get; }
 
-    /// <summary>The answer's body, trimmed.</summary>
+    /// <summary>The answer's body for reading: trailing white space trimmed, invisible characters escaped, bounded.</summary>
     public string Response { get; }
 
     public int Attempts { get; }
@@ -85,7 +85,8 @@ public sealed class InvokeBptbNotifyVerifyCommand : PSCmdlet, IDisposable
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidGateway", ErrorCategory.InvalidArgument, Gateway));
+            // The target is shown in error views and logs: never with a user name or password the gateway held.
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidGateway", ErrorCategory.InvalidArgument, InputText.RedactUserInfo(Gateway)));
         }
     }
 

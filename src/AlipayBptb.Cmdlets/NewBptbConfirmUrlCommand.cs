@@ -97,7 +97,8 @@ public sealed class NewBptbConfirmUrlCommand : PSCmdlet, IDisposable
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidGateway", ErrorCategory.InvalidArgument, Gateway));
+            // The target is shown in error views and logs: never with a user name or password the gateway held.
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidGateway", ErrorCategory.InvalidArgument, InputText.RedactUserInfo(Gateway)));
         }
         WriteVerbose($"Signing bptb_user_confirm requests with {_signer.SignType}{(_signer.KeySize > 0 ? $" ({_signer.KeySize}-bit key)" : string.Empty)} in {charset.Name} for partner {Partner}.");
     }

@@ -119,12 +119,56 @@ Describe 'New-BptbConfirmUrl' {
             @{ Name = 'a url with !'; Override = @{ NotifyUrl = 'http://www.test.com/alipay/notify!url.do' }; Id = 'InvalidNotifyUrl' }
             @{ Name = 'a bad email'; Override = @{ Email = 'not-an-email' }; Id = 'InvalidEmail' }
             @{ Name = 'an unknown charset'; Override = @{ InputCharset = 'latin1' }; Id = 'UnsupportedCharset' }
+            @{ Name = 'a partner with a trailing newline'; Override = @{ Partner = "2088002464631181`n" }; Id = 'InvalidPartner' }
+            @{ Name = 'an email with a right-to-left override'; Override = @{ Email = "gongsi1@shoufei.com`u{202E}" }; Id = 'InvalidEmail' }
+            @{ Name = 'an email with a NUL'; Override = @{ Email = "gongsi1`0@shoufei.com" }; Id = 'InvalidEmail' }
+            @{ Name = 'a notify url with a line break'; Override = @{ NotifyUrl = "http://www.test.com/alipay/notify_url.php`n" }; Id = 'InvalidNotifyUrl' }
+            @{ Name = 'a return url with a password'; Override = @{ ReturnUrl = 'https://user:secret@www.test.com/alipay/return_url.php' }; Id = 'InvalidReturnUrl' }
+            @{ Name = 'a notify url on a private address'; Override = @{ NotifyUrl = 'http://192.168.1.10/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
+            @{ Name = 'a return url on the unspecified address'; Override = @{ ReturnUrl = 'http://0.0.0.0/alipay/return_url.php' }; Id = 'InvalidReturnUrl' }
+            @{ Name = 'a notify url on a link-local IPv6 address'; Override = @{ NotifyUrl = 'http://[fe80::1]/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
         ) {
             $p = $confirm.Clone()
             foreach ($k in $Override.Keys) { $p[$k] = $Override[$k] }
             $out = $null
             { $script:out = New-BptbConfirmUrl @p -FileName 'a.csv' -Key $key -ErrorAction Stop } | Should -Throw -ErrorId "$Id,*"
             $script:out | Should -BeNullOrEmpty
+            try { New-BptbConfirmUrl @p -FileName 'a.csv' -Key $key -ErrorAction Stop } catch { ($_ | Out-String) + $_.TargetObject | Should -Not -Match 'secret' }
+        }
+
+        It 'names the emoji that gbk cannot write, not U+0000' {
+            $out = "pay`u{1F600}.csv" | New-BptbConfirmUrl @confirm -Key $key -InputCharset gbk -ErrorVariable err -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidCharsetText,*'
+            $err[0].Exception.Message | Should -Match 'file_name.*U\+1F600'
+            $err[0].Exception.Message | Should -Not -Match 'U\+0000'
+        }
+
+        It 'refuses a file name that ends with a space, saying so' {
+            $out = 'a.csv ' | New-BptbConfirmUrl @confirm -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidFileName,*'
+            $err[0].Exception.Message | Should -Match 'ends with a space'
+        }
+
+        It 'refuses the gateway <Gateway> (rules 3-1: Alipay''s gateway only), without repeating a password' -ForEach @(
+            @{ Gateway = 'https://mapi.alipay.com.evil.example/gateway.do' }
+            @{ Gateway = 'https://mapi.alipay.com@evil.example/gateway.do' }
+            @{ Gateway = 'https://user:secret@mapi.alipay.com/gateway.do' }
+            @{ Gateway = 'https://mapi.alipay.com:8443/gateway.do' }
+            @{ Gateway = 'https://mapi.alipay.com/other.do' }
+        ) {
+            $err = $null
+            try { New-BptbConfirmUrl @confirm -FileName a.csv -Key $key -Gateway $Gateway -ErrorAction Stop } catch { $err = $_ }
+            $err | Should -Not -BeNullOrEmpty
+            $err.FullyQualifiedErrorId | Should -BeLike 'InvalidGateway,*'
+            $err.Exception.Message | Should -Match 'Gateway'
+            $err.Exception.Message | Should -Match 'Rules 3-1'
+            ($err | Out-String) + $err.TargetObject | Should -Not -Match 'secret'
+        }
+
+        It 'accepts Alipay''s gateway with an upper-case host, in its one form' {
+            (New-BptbConfirmUrl @confirm -FileName a.csv -Key $key -Gateway 'https://MAPI.ALIPAY.COM/gateway.do').Url | Should -BeLike 'https://mapi.alipay.com/gateway.do?*'
         }
 
         It 'names a missing key file, a non-key and a public key given as private' {
@@ -240,6 +284,7 @@ Describe 'Invoke-BptbNotifyVerify' {
 
     It 'treats <Body> as not verified' -ForEach @(
         @{ Body = 'false' }, @{ Body = 'True' }, @{ Body = 'true\nmore' }, @{ Body = '<html>error</html>' }
+        @{ Body = "`u{FEFF}true" }, @{ Body = "true`u{3000}\n" }, @{ Body = '  true' }, @{ Body = 'true' + (' ' * 4092) + 'false' }
     ) {
         $gw.AddFault("body:$Body")
         $r = $gw.IssueNotifyId() | Invoke-BptbNotifyVerify -Partner $partner -Gateway $gw.Url
@@ -265,6 +310,84 @@ Describe 'Invoke-BptbNotifyVerify' {
         $results.Verified | Should -BeTrue
     }
 
+    It 'ends within -TimeoutSec per attempt when the gateway sends headers and stalls the body' {
+        # A bare server on 127.0.0.1: headers with a Content-Length, two bytes of body, then silence (at most 60 s).
+        if (-not ('BptbStallingServer' -as [type])) {
+            Add-Type -TypeDefinition @'
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+public sealed class BptbStallingServer : IDisposable
+{
+    private readonly TcpListener _listener = new TcpListener(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+    public int Connections;
+    public BptbStallingServer() { _listener.Start(); Task.Run(Accept); }
+    public int Port { get { return ((IPEndPoint)_listener.LocalEndpoint).Port; } }
+    private async Task Accept()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient c;
+            try { c = await _listener.AcceptTcpClientAsync(_stop.Token); } catch { return; }
+            Interlocked.Increment(ref Connections);
+            _ = Serve(c);
+        }
+    }
+    private async Task Serve(TcpClient c)
+    {
+        using (c)
+        {
+            try
+            {
+                var s = c.GetStream();
+                var buf = new byte[8192];
+                int n = 0;
+                while (n < 4 || Encoding.ASCII.GetString(buf, n - 4, 4) != "\r\n\r\n")
+                {
+                    int r = await s.ReadAsync(buf, n, buf.Length - n, _stop.Token);
+                    if (r == 0) return;
+                    n += r;
+                }
+                byte[] head = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\ntr");
+                await s.WriteAsync(head, 0, head.Length, _stop.Token);
+                await Task.Delay(TimeSpan.FromSeconds(60), _stop.Token);
+            }
+            catch { }
+        }
+    }
+    public void Dispose() { _stop.Cancel(); _listener.Stop(); }
+}
+'@
+        }
+        $server = [BptbStallingServer]::new()
+        try {
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $job = Start-ThreadJob -ArgumentList $ModulePath, $partner, $server.Port {
+                param($module, $partner, $port)
+                Import-Module $module
+                'stalled-id' | Invoke-BptbNotifyVerify -Partner $partner -Gateway "http://127.0.0.1:$port/gateway.do" -TimeoutSec 3 -MaximumRetryCount 1 -RetryIntervalSec 0 -ErrorVariable err -ErrorAction SilentlyContinue
+                $err
+            }
+            $null = Wait-Job $job -Timeout 30
+            $watch.Stop()
+            $job.State | Should -Be 'Completed' -Because "the call must end within 3 s x 2 attempts, not run for $($watch.Elapsed)"
+            $err = @(Receive-Job $job)
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'NotifyVerifyFailed,*'
+            $err[0].Exception.Message | Should -Match 'stalled-id.*2 attempts.*no answer within 3 s'
+            $server.Connections | Should -Be 2
+            # TimeoutSec * (retries + 1) plus a margin for importing the module in the job and a busy machine.
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan (3 * 2 + 5)
+        } finally {
+            if ($job) { Stop-Job $job -ErrorAction SilentlyContinue; Remove-Job $job -Force -ErrorAction SilentlyContinue }
+            $server.Dispose()
+        }
+    }
+
     It 'runs many at once under -ThrottleLimit and answers each id once' {
         $ids = 1..60 | ForEach-Object { $gw.IssueNotifyId() }
         $results = $ids | Invoke-BptbNotifyVerify -Partner $partner -Gateway $gw.Url -ThrottleLimit 16
@@ -273,7 +396,17 @@ Describe 'Invoke-BptbNotifyVerify' {
         ($results.NotifyId | Sort-Object -Unique).Count | Should -Be 60
     }
 
+    It 'refuses a partner with a trailing newline before asking anything' {
+        { 'x' | Invoke-BptbNotifyVerify -Partner "$partner`n" -Gateway $gw.Url } | Should -Throw -ErrorId 'InvalidPartner,*'
+        $gw.Requests.Count | Should -Be 0
+    }
+
     It 'refuses plain http to a host that is not loopback' {
         { 'x' | Invoke-BptbNotifyVerify -Partner $partner -Gateway 'http://mapi.alipay.com/gateway.do' } | Should -Throw -ErrorId 'InvalidGateway,*'
+    }
+
+    It 'refuses an https gateway that is not Alipay''s (rules 3-1), asking nothing' {
+        { 'x' | Invoke-BptbNotifyVerify -Partner $partner -Gateway 'https://mapi.alipay.com.evil.example/gateway.do' } | Should -Throw -ErrorId 'InvalidGateway,*'
+        $gw.Requests.Count | Should -Be 0
     }
 }

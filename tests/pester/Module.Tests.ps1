@@ -99,10 +99,12 @@ Import-Module '$ModulePath'
 }
 
 Describe 'Get-BptbErrorCode' {
-    It 'lists every code of spec 10.1 and 10.2' {
+    It 'lists every code of spec 10.1 and 10.2, the sample of 5.2 and the special codes of rules 3-1' {
         $all = Get-BptbErrorCode
-        $all.Count | Should -Be 37
+        $all.Count | Should -Be 40
         ($all | Where-Object Section -EQ '10.2').Code | Should -Contain 'SYSTEM_ERROR'
+        ($all | Where-Object Section -EQ '5.2').Code | Should -Be 'USER_CONFIRM_SUCCESS'
+        ($all | Where-Object StopAll).Code | Sort-Object | Should -Be @('GENERIC_FAILURE', 'SYSTEM_ERROR', 'UNKNOWN_EXCEPTION')
         $all | ForEach-Object { $_.Meaning | Should -Not -BeNullOrEmpty; $_.Description | Should -Not -BeNullOrEmpty; $_.Action | Should -Not -BeNullOrEmpty }
     }
 
@@ -111,6 +113,16 @@ Describe 'Get-BptbErrorCode' {
         (Get-BptbErrorCode 'ILLEGAL_*').Count | Should -BeGreaterThan 10
         Get-BptbErrorCode NO_SUCH_CODE -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'ErrorCodeNotFound,*'
+    }
+
+    It 'says to stop everything on the special codes of rules 3-1, in its default view too' {
+        $e = Get-BptbErrorCode UNKNOWN_EXCEPTION, GENERIC_FAILURE, SYSTEM_ERROR
+        $e.Count | Should -Be 3
+        $e | ForEach-Object { $_.StopAll | Should -BeTrue; $_.Action | Should -Match 'Stop ALL further operations.*customer\.balance\.query' }
+        $lines = (Get-BptbErrorCode SYSTEM_ERROR, USER_PASS_ERROR | Out-String -Width 250) -split "`n" | Where-Object { $_.Trim() }
+        $lines[0] | Should -Match '\bStopAll\b'
+        ($lines | Where-Object { $_ -match '^SYSTEM_ERROR\s' }) | Should -Match '^SYSTEM_ERROR\s+10\.2\s+True\s'
+        ($lines | Where-Object { $_ -match '^USER_PASS_ERROR\s' }) | Should -Match '^USER_PASS_ERROR\s+10\.1\s+False\s'
     }
 
     It 'explains a failed return in its default view' {
@@ -129,7 +141,7 @@ Describe 'Formats' {
     It 'shows <Type> as a table led by what matters' -ForEach @(
         @{ Type = 'ConfirmRequest'; Make = { New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force) }; Header = '^\s*FileName\s+SignType\s+Url' }
         @{ Type = 'NotificationResult'; Make = { 'a=1&sign=x&sign_type=MD5' | Test-BptbNotification -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force) }; Header = '^\s*IsValid\s+Kind\s+FileName\s+Event\s+New\s+Result\s+Reason' }
-        @{ Type = 'ErrorCode'; Make = { Get-BptbErrorCode SYSTEM_ERROR }; Header = '^\s*Code\s+Section\s+Meaning\s+Description' }
+        @{ Type = 'ErrorCode'; Make = { Get-BptbErrorCode SYSTEM_ERROR }; Header = '^\s*Code\s+Section\s+StopAll\s+Meaning\s+Description' }
         @{ Type = 'PaymentFile'; Make = { $g = Start-BptbMockGateway -Partner 2088002464631181; try { Add-BptbMockPaymentFile $g (Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv') } finally { $g | Stop-BptbMockGateway } }; Header = '^\s*FileName\s+Email\s+TotalCount' }
         @{ Type = 'NotifyReceiver'; Make = { $r = Start-BptbNotifyReceiver -LogPath (Join-Path $TestDrive 'f.log'); $r | Stop-BptbNotifyReceiver; $r }; Header = '^\s*IsRunning\s+Received\s+Url' }
     ) {

@@ -82,6 +82,106 @@ public class ConfirmRequestTests
         Assert.Contains("2088 followed by 12 digits", ex.Message, StringComparison.Ordinal);
     }
 
+    // .NET's '$' matches before a final '\n', so "2088002464631181\n" passed "^2088[0-9]{12}$" and was signed.
+    [Theory]
+    [InlineData("2088002464631181\n")]
+    [InlineData("2088002464631181\r\n")]
+    [InlineData("2088002464631181 ")]
+    [InlineData(" 2088002464631181")]
+    [InlineData("２０８８002464631181")]
+    public void A_partner_with_anything_around_or_in_its_digits_is_refused(string partner)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() => new ConfirmRequestBuilder(partner, "a@b.com", "http://x.com/r", null, BptbCharset.Utf8, signer));
+        Assert.Equal("Partner", ex.ParamName);
+        Assert.DoesNotContain("\n", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<RequestValidationException>(() => ConfirmRequestBuilder.CheckPartner(partner));
+    }
+
+    [Theory]
+    [InlineData("a@b.com\n", "U+000A")]
+    [InlineData("a@b.com\r\n", "U+000D")]
+    [InlineData("a\0@b.com", "U+0000")]
+    [InlineData("a@b.com\u202E", "U+202E")]
+    [InlineData("\u202Emoc.b@a", "U+202E")]
+    [InlineData("a\u200B@b.com", "U+200B")]
+    [InlineData("a@b.com\u2028", "U+2028")]
+    [InlineData("\uFEFFa@b.com", "U+FEFF")]
+    [InlineData("a@b.com ", "name@domain")]
+    [InlineData("a@b.com\u3000", "name@domain")]
+    public void An_email_with_hidden_characters_is_refused_naming_the_character(string email, string named)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() => new ConfirmRequestBuilder(Partner, email, "http://x.com/r", null, BptbCharset.Utf8, signer));
+        Assert.Equal("Email", ex.ParamName);
+        Assert.Equal("InvalidEmail", ex.ErrorId);
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(ex.Message));
+    }
+
+    [Theory]
+    [InlineData("a.csv\n", "U+000A")]
+    [InlineData("a\u202Evsc.exe.csv", "U+202E")]
+    [InlineData("\u200Ba.csv", "U+200B")]
+    [InlineData("a.csv ", "ends with a space")]
+    [InlineData("a.csv\u3000", "ends with white space")]
+    [InlineData(" a.csv", "begins with a space")]
+    public void A_file_name_with_hidden_characters_or_outer_spaces_is_refused_for_that_reason(string fileName, string rule)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() => Builder(signer).Build(fileName));
+        Assert.Equal("FileName", ex.ParamName);
+        Assert.Contains(rule, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("extension", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(ex.Message));
+    }
+
+    [Theory]
+    [InlineData("http://www.test.com/alipay/return_url.php\n", "line break")]
+    [InlineData("http://www.test.com/alipay/\nreturn_url.php", "line break")]
+    [InlineData("http://www.test.com/alipay/return_url.php\r", "line break")]
+    [InlineData("\nhttp://www.test.com/alipay/return_url.php", "line break")]
+    [InlineData("http://www.test.com/alipay/return_url.php\t", "control character")]
+    [InlineData("http://www.test.com/alipay/return\u202E.php", "format character")]
+    [InlineData("http://www.test.com/alipay/return url.php", "space")]
+    [InlineData(" http://www.test.com/alipay/return_url.php", "space")]
+    public void A_url_with_a_line_break_or_hidden_character_anywhere_is_refused(string url, string rule)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        Assert.Equal("ReturnUrl", r.ParamName);
+        Assert.Contains(rule, r.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(r.Message));
+        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        Assert.Equal("NotifyUrl", n.ParamName);
+    }
+
+    [Theory]
+    [InlineData("https://user:secret@www.test.com/alipay/return_url.php")]
+    [InlineData("https://secret@www.test.com/alipay/return_url.php")]
+    [InlineData("http://user:secret@www.test.com/alipay/return_url.php?x=1")]
+    [InlineData("user:secret@www.test.com/alipay/return_url.php")]
+    [InlineData("https://user:secret@www.test.com")]
+    public void Credentials_in_a_callback_url_are_refused_without_repeating_them(string url)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        Assert.Equal("ReturnUrl", r.ParamName);
+        Assert.DoesNotContain("secret", r.Message, StringComparison.Ordinal);
+        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        Assert.Equal("NotifyUrl", n.ParamName);
+        Assert.DoesNotContain("secret", n.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", n.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Clean_values_still_pass()
+    {
+        using var signer = new Md5Signer(Md5Key);
+        ConfirmRequest r = Builder(signer, returnUrl: "https://shop.example.com/alipay/return").Build("批量付款 2026+1.csv");
+        Assert.Equal("批量付款 2026+1.csv", r.FileName);
+    }
+
     [Theory]
     [InlineData("/alipay/return.php", "not an absolute")]
     [InlineData("ftp://www.test.com/return.php", "not an absolute")]
@@ -98,6 +198,57 @@ public class ConfirmRequestTests
         Assert.Contains(rule, r.Message, StringComparison.Ordinal);
         var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
         Assert.Equal("NotifyUrl", n.ParamName);
+    }
+
+    // Spec 7.1 (8) and 7.2 (10): Alipay must reach the pages from the internet, so private and unspecified addresses
+    // are refused as localhost is.
+    [Theory]
+    [InlineData("http://0.0.0.0/alipay/return_url.php")]
+    [InlineData("http://0/alipay/return_url.php")]
+    [InlineData("http://10.0.0.1/alipay/return_url.php")]
+    [InlineData("http://10.1/alipay/return_url.php")]
+    [InlineData("http://0x0a.0.0.1/alipay/return_url.php")]
+    [InlineData("http://172.16.0.1/alipay/return_url.php")]
+    [InlineData("http://172.31.255.254:8080/alipay/return_url.php")]
+    [InlineData("http://192.168.1.10/alipay/return_url.php")]
+    [InlineData("http://192.168.1.10./alipay/return_url.php")]
+    [InlineData("http://169.254.169.254/alipay/return_url.php")]
+    [InlineData("http://100.64.0.1/alipay/return_url.php")]
+    [InlineData("http://[::]/alipay/return_url.php")]
+    [InlineData("http://[fc00::1]/alipay/return_url.php")]
+    [InlineData("http://[fd12:3456::1]/alipay/return_url.php")]
+    [InlineData("http://[fe80::1]/alipay/return_url.php")]
+    [InlineData("http://[fe80::1%25eth0]/alipay/return_url.php")]
+    [InlineData("http://[::ffff:10.0.0.1]/alipay/return_url.php")]
+    [InlineData("http://[::ffff:127.0.0.1]/alipay/return_url.php")]
+    [InlineData("http://224.0.0.1/alipay/return_url.php")]
+    [InlineData("http://255.255.255.255/alipay/return_url.php")]
+    public void Callbacks_on_private_or_unspecified_addresses_are_refused_unless_the_gateway_is_a_loopback_test_gateway(string url)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        Assert.Equal("ReturnUrl", r.ParamName);
+        Assert.Contains("internet", r.Message, StringComparison.Ordinal);
+        Assert.Contains("7.1 (8)", r.Message, StringComparison.Ordinal);
+        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        Assert.Equal("NotifyUrl", n.ParamName);
+        Assert.Contains("7.2 (10)", n.Message, StringComparison.Ordinal);
+
+        ConfirmRequest local = Builder(signer, returnUrl: url, notifyUrl: url, gateway: "http://127.0.0.1:9000/gateway.do").Build("a.csv");
+        Assert.Equal(url, local.Parameters["return_url"]);
+    }
+
+    [Theory]
+    [InlineData("http://121.1.1.255/alipay/return_url.php")]
+    [InlineData("http://172.15.0.1/alipay/return_url.php")]
+    [InlineData("http://172.32.0.1/alipay/return_url.php")]
+    [InlineData("http://192.169.0.1/alipay/return_url.php")]
+    [InlineData("http://[2001:db8::1]/alipay/return_url.php")]
+    [InlineData("http://10.example.com/alipay/return_url.php")]
+    public void Public_addresses_and_names_are_accepted(string url)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        Assert.Equal(url, Builder(signer, returnUrl: url, notifyUrl: url).Build("a.csv").Parameters["notify_url"]);
     }
 
     [Fact]
@@ -131,6 +282,57 @@ public class ConfirmRequestTests
         var ex = Assert.Throws<RequestValidationException>(() => Builder(signer, "gb2312").Build("朱镕基.csv"));
         Assert.Contains("gb2312", ex.Message, StringComparison.Ordinal);
         Assert.NotNull(Builder(signer, "gbk").Build("朱镕基.csv"));
+    }
+
+    // An emoji is a surrogate pair: the encoder reports it in CharUnknownHigh/Low and leaves CharUnknown at '\0',
+    // which the message used to show as "U+0000".
+    [Theory]
+    [InlineData("md5", "gbk")]
+    [InlineData("md5", "gb2312")]
+    [InlineData("rsa2048", "gbk")]
+    [InlineData("dsa1024", "gb2312")]
+    public void An_emoji_that_gbk_cannot_hold_is_named_by_its_code_point_and_parameter(string key, string charset)
+    {
+        using Signer signer = key == "md5" ? new Md5Signer(Md5Key) : KeyLoader.LoadPrivateKey(Vectors.Text($"{key}.pk8.pem"), "test");
+        var ex = Assert.Throws<RequestValidationException>(() => Builder(signer, charset).Build("pay😀.csv"));
+        Assert.Equal("InvalidCharsetText", ex.ErrorId);
+        Assert.Contains("U+1F600", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("U+0000", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("file_name", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(charset, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_emoji_in_the_email_is_named_with_the_email()
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<RequestValidationException>(() =>
+            new ConfirmRequestBuilder(Partner, "pay😀@shoufei.com", "http://www.test.com/r", null, BptbCharset.Get("gbk"), signer).Build("a.csv"));
+        Assert.Contains("U+1F600", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("email", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gbk", "a😀b", "U+1F600")]
+    [InlineData("gb2312", "a😀b", "U+1F600")]
+    [InlineData("gbk", "a\u20AC\U0001F600", "U+1F600")]
+    public void Every_encoding_path_names_the_real_character(string charset, string text, string named)
+    {
+        BptbCharset c = BptbCharset.Get(charset);
+        Assert.Contains(named, Assert.Throws<CharsetException>(() => c.GetBytes(text)).Message, StringComparison.Ordinal);
+        Assert.Contains(named, Assert.Throws<CharsetException>(() => c.GetBytes(text, new byte[64], 0)).Message, StringComparison.Ordinal);
+        Assert.Contains(named, Assert.Throws<CharsetException>(() => c.GetBytes(text, new byte[64].AsSpan())).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gbk")]
+    [InlineData("utf-8")]
+    public void Half_a_surrogate_pair_is_named_as_itself(string charset)
+    {
+        // Built here, not in InlineData: xunit's serialization of theory data turns a lone surrogate into U+FFFD.
+        string text = "a" + (char)0xD83D + "b";
+        var ex = Assert.Throws<CharsetException>(() => BptbCharset.Get(charset).GetBytes(text));
+        Assert.Contains("U+D83D", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,5 +1,7 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using AlipayBptb.Core.Gateway;
@@ -35,17 +37,95 @@ public sealed class NotifyVerifyClientTests : IDisposable
     }
 
     [Theory]
-    [InlineData("body:false", "false")]
-    [InlineData("body:True", "True")]
-    [InlineData("body:true\\nmore", "true\nmore")]
-    [InlineData("body:<html><body>502 Bad Gateway</body></html>", "<html><body>502 Bad Gateway</body></html>")]
-    [InlineData("body:  true  ", "true")]
-    public async Task Only_exactly_true_trimmed_is_verified(string fault, string response)
+    [InlineData("body:false", "false", false)]
+    [InlineData("body:True", "True", false)]
+    [InlineData("body:true\\nmore", "true\nmore", false)]
+    [InlineData("body:<html><body>502 Bad Gateway</body></html>", "<html><body>502 Bad Gateway</body></html>", false)]
+    [InlineData("body:true  ", "true", true)]
+    [InlineData("body:true\\n", "true", true)]
+    [InlineData("body:  true", "  true", false)]
+    public async Task Only_true_with_nothing_but_trailing_white_space_is_verified(string fault, string response, bool verified)
     {
         _gateway.AddFault(fault);
         NotifyVerifyResponse r = await Client().VerifyAsync(Partner, _gateway.IssueNotifyId(), CancellationToken.None);
         Assert.Equal(response, r.Response);
-        Assert.Equal(response == "true", r.Verified);
+        Assert.Equal(verified, r.Verified);
+    }
+
+    // Spec 9: the answer is true, or it is not. The body used to be cut at 4,096 characters and then trimmed of any
+    // Unicode white space (a BOM was dropped by the reader), so these all read as "true".
+    public static TheoryData<string, byte[], bool, string> Bodies => new()
+    {
+        { "true, 4,092 spaces, false", Encoding.ASCII.GetBytes("true" + new string(' ', 4092) + "false"), false, "true…" },
+        { "a BOM before true", new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.ASCII.GetBytes("true")).ToArray(), false, "\\u{FEFF}true" },
+        { "U+3000 after true", Encoding.UTF8.GetBytes("true\u3000"), false, "true\\u{3000}" },
+        { "a zero-width space after true", Encoding.UTF8.GetBytes("true\u200B"), false, "true\\u{200B}" },
+        { "NUL after true", Encoding.ASCII.GetBytes("true\0"), false, "true\\u{0000}" },
+        { "true and more than the read bound of spaces", Encoding.ASCII.GetBytes("true" + new string(' ', NotifyVerifyClient.MaxBodyBytes)), false, "true…" },
+        { "true and spaces up to the read bound", Encoding.ASCII.GetBytes("true" + new string(' ', NotifyVerifyClient.MaxBodyBytes - 4)), true, "true" },
+        { "true, CR LF", Encoding.ASCII.GetBytes("true\r\n"), true, "true" },
+        { "true, tab, space, LF", Encoding.ASCII.GetBytes("true\t \n"), true, "true" },
+        { "true alone", Encoding.ASCII.GetBytes("true"), true, "true" },
+        { "true and 4,000 NULs, shown escaped and still bounded", Encoding.ASCII.GetBytes("true" + new string('\0', 4000)), false, ("true" + string.Concat(Enumerable.Repeat("\\u{0000}", 4000)))[..NotifyVerifyClient.MaxBodyBytes] + "…" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task Verified_only_for_true_followed_by_nothing_but_ascii_white_space(string what, byte[] body, bool verified, string response)
+    {
+        using var server = RawHttpServer.Answering(body);
+        var client = new NotifyVerifyClient(server.Url, TimeSpan.FromSeconds(10), 0, TimeSpan.Zero);
+        NotifyVerifyResponse r = await client.VerifyAsync(Partner, "id", CancellationToken.None);
+        Assert.True(verified == r.Verified, what);
+        Assert.Equal(response, r.Response);
+        Assert.True(r.Response.Length <= NotifyVerifyClient.MaxBodyBytes + 1, what);
+    }
+
+    [Fact]
+    public async Task A_body_that_stalls_after_the_headers_is_bounded_by_the_timeout_on_every_attempt()
+    {
+        // Headers and a Content-Length, then silence: the timeout must cover the body, not only the headers.
+        using var server = RawHttpServer.Stalling("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\ntr");
+        var client = new NotifyVerifyClient(server.Url, TimeSpan.FromSeconds(1), 1, TimeSpan.Zero);
+        var watch = Stopwatch.StartNew();
+        Task<NotifyVerifyResponse> verify = client.VerifyAsync(Partner, "stalled-id", CancellationToken.None);
+        Task first = await Task.WhenAny(verify, Task.Delay(TimeSpan.FromSeconds(20)));
+        Assert.True(first == verify, $"still waiting after {watch.Elapsed}");
+        var ex = await Assert.ThrowsAsync<NotifyVerifyException>(() => verify);
+        watch.Stop();
+        Assert.Equal(2, ex.Attempts);
+        Assert.True(ex.Retryable);
+        Assert.Contains("no answer within 1 s", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("stalled-id", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(2, server.Connections);
+        // TimeoutSec * (retries + 1) and a margin for a busy machine.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1 * 2 + 2), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_body_that_stalls_before_its_first_byte_is_bounded_too()
+    {
+        using var server = RawHttpServer.Stalling("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n");
+        var client = new NotifyVerifyClient(server.Url, TimeSpan.FromSeconds(1), 0, TimeSpan.Zero);
+        var watch = Stopwatch.StartNew();
+        Task<NotifyVerifyResponse> verify = client.VerifyAsync(Partner, "id", CancellationToken.None);
+        Assert.True(await Task.WhenAny(verify, Task.Delay(TimeSpan.FromSeconds(20))) == verify, $"still waiting after {watch.Elapsed}");
+        var ex = await Assert.ThrowsAsync<NotifyVerifyException>(() => verify);
+        Assert.Equal(1, ex.Attempts);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1 + 2), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Cancelling_during_a_stalled_body_stops_at_once()
+    {
+        using var server = RawHttpServer.Stalling("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nt");
+        var client = new NotifyVerifyClient(server.Url, TimeSpan.FromSeconds(30), 0, TimeSpan.Zero);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var watch = Stopwatch.StartNew();
+        Task<NotifyVerifyResponse> verify = client.VerifyAsync(Partner, "id", cts.Token);
+        Assert.True(await Task.WhenAny(verify, Task.Delay(TimeSpan.FromSeconds(20))) == verify, $"still waiting after {watch.Elapsed}");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => verify);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using System.Net.Sockets;
 
 namespace AlipayBptb.Core.Gateway;
 
@@ -9,30 +10,118 @@ public static class GatewayAddress
     /// <summary>Alipay's one gateway (rules 3-1: requests must go to it, never to a copy).</summary>
     public const string Default = "https://mapi.alipay.com/gateway.do";
 
+    private const string AlipayHost = "mapi.alipay.com";
+    private const string AlipayPath = "/gateway.do";
+
+    private const string Rule = "Rules 3-1 (接口构造) send every request to Alipay's gateway " + Default
+        + " and nowhere else; only a local test gateway (http or https on 127.0.0.0/8, ::1 or localhost, such as Start-BptbMockGateway) may stand in for it";
+
     /// <summary>
-    /// Parses a gateway: absolute, https, without a query; plain http only on a loopback host (a local test
-    /// gateway), because a notify_verify answer or a signed request over the network in clear is forgeable.
+    /// Parses a gateway. Rules 3-1 (接口构造) require Alipay's gateway and only it, so a signed request or a
+    /// notify_verify question never goes to a look-alike host: accepted are exactly https://mapi.alipay.com/gateway.do
+    /// (host case aside, default port), returned in that one form, and a loopback test gateway (http or https on
+    /// 127.0.0.0/8, [::1] or localhost, any port and path). No user name or password, query or fragment; only
+    /// printable ASCII, because IDN mapping turns look-alikes such as full-width letters into the real host name.
     /// </summary>
+    /// <exception cref="ArgumentException">Anything else, naming <paramref name="parameterName"/> and the rule.</exception>
     public static Uri Parse(string gateway, string parameterName = "Gateway")
     {
-        if (!Uri.TryCreate(gateway, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        string? problem = Check(gateway, out Uri? uri);
+        if (problem != null)
         {
-            throw new ArgumentException($"The gateway '{gateway}' is not an absolute http(s) URL.", parameterName);
+            throw new ArgumentException($"The {parameterName} '{InputText.ShowUrl(gateway)}' {problem}. {Rule}.", parameterName);
         }
-        if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri))
-        {
-            throw new ArgumentException(
-                $"The gateway '{gateway}' is plain http on a host that is not loopback: use https (only a local test gateway on 127.0.0.1 or ::1 may be http).",
-                parameterName);
-        }
-        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
-        {
-            throw new ArgumentException($"The gateway '{gateway}' has a query or fragment: give the gateway address alone (such as {Default}).", parameterName);
-        }
-        return uri;
+        return uri!;
     }
 
-    /// <summary>True for <c>localhost</c>, <c>*.localhost</c> and loopback IP addresses.</summary>
+    private static string? Check(string gateway, out Uri? result)
+    {
+        result = null;
+        if (string.IsNullOrEmpty(gateway))
+        {
+            return "is empty";
+        }
+        foreach (char c in gateway)
+        {
+            // Uri trims white space and drops or escapes control characters, so they would pass unseen.
+            if (c == ' ')
+            {
+                return "holds a space";
+            }
+            if (c < 0x20 || c == 0x7F)
+            {
+                return "holds a line break or other control character";
+            }
+            if (c > 0x7E)
+            {
+                return "holds non-ASCII characters (an international host name can look like Alipay's and is not it)";
+            }
+        }
+        if (!Uri.TryCreate(gateway, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            return "is not an absolute https URL";
+        }
+        if (uri.UserInfo.Length > 0)
+        {
+            // https://mapi.alipay.com@evil.example/ goes to evil.example.
+            return "has a user name or password before '@', so it goes to another host than it seems to";
+        }
+        if (uri.Query.Length > 0 || uri.Fragment.Length > 0 || gateway.IndexOf('?') >= 0 || gateway.IndexOf('#') >= 0)
+        {
+            return "has a query or fragment: give the gateway address alone";
+        }
+        if (IsLoopbackGateway(uri))
+        {
+            result = uri;
+            return null;
+        }
+        if (!string.Equals(uri.Host, AlipayHost, StringComparison.OrdinalIgnoreCase) || uri.HostNameType != UriHostNameType.Dns)
+        {
+            return "is not Alipay's gateway";
+        }
+        if (uri.Scheme != Uri.UriSchemeHttps)
+        {
+            return "is plain http: Alipay's gateway is https only (rules 3-1, 数据传输)";
+        }
+        if (!uri.IsDefaultPort)
+        {
+            return $"names port {uri.Port}: Alipay's gateway is on the default https port";
+        }
+        if (!string.Equals(uri.AbsolutePath, AlipayPath, StringComparison.Ordinal))
+        {
+            return $"has the path '{uri.AbsolutePath}', not {AlipayPath}";
+        }
+        result = new Uri(Default);
+        return null;
+    }
+
+    /// <summary>
+    /// True for a gateway a test may use: http or https on 127.0.0.0/8, [::1] or <c>localhost</c>. Stricter than
+    /// <see cref="IsLoopback"/>: no trailing dot, no <c>*.localhost</c> (not every resolver keeps those on this machine).
+    /// </summary>
+    public static bool IsLoopbackGateway(Uri uri)
+    {
+        if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+        {
+            return false;
+        }
+        switch (uri.HostNameType)
+        {
+            case UriHostNameType.IPv4:
+                return IPAddress.TryParse(uri.Host, out IPAddress? v4) && v4.AddressFamily == AddressFamily.InterNetwork && v4.GetAddressBytes()[0] == 127;
+            case UriHostNameType.IPv6:
+                return IPAddress.TryParse(uri.Host.Trim('[', ']'), out IPAddress? v6) && v6.Equals(IPAddress.IPv6Loopback);
+            case UriHostNameType.Dns:
+                return string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// True for <c>localhost</c>, <c>*.localhost</c> and loopback IP addresses, a trailing dot allowed: the broad
+    /// test, for refusing callback URLs that point at this machine.
+    /// </summary>
     public static bool IsLoopback(Uri uri)
     {
         string host = uri.IdnHost.TrimEnd('.');

@@ -12,19 +12,27 @@ namespace AlipayBptb.Core.Gateway;
 /// <summary>Alipay's answer to one notify_verify question (spec 9).</summary>
 public sealed class NotifyVerifyResponse
 {
-    internal NotifyVerifyResponse(string notifyId, string response, int attempts)
+    internal NotifyVerifyResponse(string notifyId, string response, bool verified, int attempts)
     {
         NotifyId = notifyId;
         Response = response;
+        Verified = verified;
         Attempts = attempts;
     }
 
     public string NotifyId { get; }
 
-    /// <summary>True only when the body, trimmed, is exactly <c>true</c>: anything else is "not genuine" (spec 9).</summary>
-    public bool Verified => string.Equals(Response, "true", StringComparison.Ordinal);
+    /// <summary>
+    /// True only when the whole body is the four bytes <c>true</c>, followed by nothing but ASCII white space (space,
+    /// tab, CR, LF), within <see cref="NotifyVerifyClient.MaxBodyBytes"/> bytes: anything else is "not genuine" (spec 9).
+    /// </summary>
+    public bool Verified { get; }
 
-    /// <summary>The body, trimmed (at most <see cref="NotifyVerifyClient.MaxBodyChars"/> characters).</summary>
+    /// <summary>
+    /// The body for reading: decoded as UTF-8, trailing ASCII white space trimmed, invisible characters (a BOM, U+3000,
+    /// control and format characters) written as <c>\u{XXXX}</c>, cut at <see cref="NotifyVerifyClient.MaxBodyBytes"/>
+    /// bytes and then marked with a final '…'. It explains <see cref="Verified"/>; it does not decide it.
+    /// </summary>
     public string Response { get; }
 
     public int Attempts { get; }
@@ -55,7 +63,10 @@ public sealed class NotifyVerifyException : Exception
 /// </summary>
 public sealed class NotifyVerifyClient
 {
-    public const int MaxBodyChars = 4096;
+    /// <summary>How much of a body is read: an answer longer than this is never "true".</summary>
+    public const int MaxBodyBytes = 4096;
+
+    private static readonly Encoding LenientUtf8 = new UTF8Encoding(false, false);
 
     private static readonly Lazy<HttpClient> SharedClient = new(CreateClient, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -111,8 +122,8 @@ public sealed class NotifyVerifyClient
                     int status = (int)response.StatusCode;
                     if (status >= 200 && status < 300)
                     {
-                        string body = await ReadBodyAsync(response, attemptCts.Token).ConfigureAwait(false);
-                        return new NotifyVerifyResponse(notifyId, body, attempt);
+                        // The attempt's token reaches the body: the timeout bounds the whole attempt, body included.
+                        return await ReadAnswerAsync(notifyId, response, attempt, attemptCts.Token).ConfigureAwait(false);
                     }
                     problem = $"HTTP {status} {response.ReasonPhrase}";
                     retryable = status >= 500 || status == 408 || status == 429;
@@ -154,28 +165,77 @@ public sealed class NotifyVerifyClient
         return sb.ToString();
     }
 
-    // The body is read up to a bound: a gateway that answers with an endless page must not fill memory.
-    private static async Task<string> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    // The body is read as bytes, up to one byte past the bound: a gateway that answers with an endless page must not
+    // fill memory, and a body longer than the bound is known to be longer, so never "true". The verdict is taken on the
+    // bytes, before any decoding: a reader that skips a BOM, or a Trim() that drops U+3000, would turn "\uFEFFtrue" or
+    // "true\u3000" into "true".
+    //
+    // The token must bound the body too: a gateway that sends its headers and then stalls would otherwise hold the
+    // attempt (and the pipeline) for as long as the connection lives. ReadAsStreamAsync takes no token on
+    // netstandard2.0, and not every response stream heeds the token given to ReadAsync, so the token also disposes
+    // the response and the stream, which closes the connection and ends a read in progress; what that read throws
+    // is then reported as the cancellation it is.
+    private static async Task<NotifyVerifyResponse> ReadAnswerAsync(string notifyId, HttpResponseMessage response, int attempt, CancellationToken cancellationToken)
     {
-#if NET
-        using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-#else
-        using Stream stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-#endif
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        char[] buffer = new char[MaxBodyChars];
+        var buffer = new byte[MaxBodyBytes + 1];
         int total = 0;
-        while (total < buffer.Length)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int n = await reader.ReadAsync(buffer, total, buffer.Length - total).ConfigureAwait(false);
-            if (n == 0)
+            using CancellationTokenRegistration disposeResponse = cancellationToken.Register(static r => ((HttpResponseMessage)r!).Dispose(), response);
+            using Stream stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using CancellationTokenRegistration disposeStream = cancellationToken.Register(static s => ((Stream)s!).Dispose(), stream);
+            while (total < buffer.Length)
             {
-                break;
+                int n = await stream.ReadAsync(buffer, total, buffer.Length - total, cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+                total += n;
             }
-            total += n;
         }
-        return new string(buffer, 0, total).Trim();
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            throw new OperationCanceledException("The attempt's time ran out while the body was read.", ex, cancellationToken);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        bool truncated = total > MaxBodyBytes;
+        int length = truncated ? MaxBodyBytes : total;
+        return new NotifyVerifyResponse(notifyId, Show(buffer, length, truncated), !truncated && IsTrue(buffer, length), attempt);
+    }
+
+    // Spec 9: "true" is genuine, anything else is not. Trailing ASCII white space (a newline a server adds) is tolerated;
+    // nothing before "true", and nothing else after it.
+    private static bool IsTrue(byte[] body, int length)
+    {
+        if (length < 4 || body[0] != (byte)'t' || body[1] != (byte)'r' || body[2] != (byte)'u' || body[3] != (byte)'e')
+        {
+            return false;
+        }
+        for (int i = 4; i < length; i++)
+        {
+            byte b = body[i];
+            if (b != (byte)' ' && b != (byte)'\t' && b != (byte)'\r' && b != (byte)'\n')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static string Show(byte[] body, int length, bool truncated)
+    {
+        string text = LenientUtf8.GetString(body, 0, length).TrimEnd(' ', '\t', '\r', '\n');
+        text = InputText.Show(text, keepAsciiWhiteSpace: true);
+        if (text.Length > MaxBodyBytes)
+        {
+            // Escapes make the text longer than the bytes read; the shown answer stays bounded all the same.
+            int cut = char.IsHighSurrogate(text[MaxBodyBytes - 1]) ? MaxBodyBytes - 1 : MaxBodyBytes;
+            text = text.Substring(0, cut);
+            truncated = true;
+        }
+        return truncated ? text + "…" : text;
     }
 
     private static HttpClient CreateClient()

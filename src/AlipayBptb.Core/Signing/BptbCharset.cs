@@ -77,7 +77,7 @@ public sealed class BptbCharset
         }
         catch (EncoderFallbackException ex)
         {
-            throw new CharsetException($"The character U+{(int)ex.CharUnknown:X4} cannot be written in {Name}.", ex);
+            throw Unwritable(ex);
         }
         if (_gb2312Only)
         {
@@ -96,7 +96,7 @@ public sealed class BptbCharset
         }
         catch (EncoderFallbackException ex)
         {
-            throw new CharsetException($"The character U+{(int)ex.CharUnknown:X4} cannot be written in {Name}.", ex);
+            throw Unwritable(ex);
         }
         if (_gb2312Only)
         {
@@ -116,7 +116,7 @@ public sealed class BptbCharset
         }
         catch (EncoderFallbackException ex)
         {
-            throw new CharsetException($"The character U+{(int)ex.CharUnknown:X4} cannot be written in {Name}.", ex);
+            throw Unwritable(ex);
         }
         if (_gb2312Only)
         {
@@ -128,6 +128,17 @@ public sealed class BptbCharset
 #endif
 
     public int GetMaxByteCount(int charCount) => Encoding.GetMaxByteCount(charCount);
+
+    // A character outside the BMP (an emoji) reaches the fallback as a surrogate pair: the encoder then reports it in
+    // CharUnknownHigh and CharUnknownLow and leaves CharUnknown at '\0', which read as "U+0000". Name the real one.
+    private CharsetException Unwritable(EncoderFallbackException ex)
+    {
+        int codePoint = ex.IsUnknownSurrogate() && char.IsSurrogatePair(ex.CharUnknownHigh, ex.CharUnknownLow)
+            ? char.ConvertToUtf32(ex.CharUnknownHigh, ex.CharUnknownLow)
+            : ex.IsUnknownSurrogate() ? ex.CharUnknownHigh : ex.CharUnknown;
+        string what = codePoint >= 0xD800 && codePoint <= 0xDFFF ? " (half of a surrogate pair)" : string.Empty;
+        return new CharsetException($"The character U+{codePoint:X4}{what} cannot be written in {Name}.", ex);
+    }
 
     /// <summary>Decodes bytes; throws <see cref="CharsetException"/> for bytes the charset cannot read.</summary>
     public string GetString(byte[] bytes, int index, int count)
