@@ -294,7 +294,7 @@ Describe 'The scheduled reconciliation example' {
             $gw.WaitForDeliveries([TimeSpan]::FromSeconds(10)) | Should -BeTrue
             $rcv | Stop-BptbNotifyReceiver
             $example = Join-Path $PSScriptRoot '../../examples/reconcile.ps1'
-            $run = "& '$example' -Log '$dir/callbacks.log' -Ledger '$dir/bptb.db' -PublicKeyPath '$pub' -Report '$dir/batches.csv' -Module '$ModulePath'"
+            $run = "& '$example' -Log '$dir/callbacks.log' -Ledger '$dir/bptb.db' -PublicKeyPath '$pub' -Report '$dir/batches.csv' -Module '$ModulePath'; exit `$LASTEXITCODE"
             $first = Invoke-FreshPwsh $run
             $first.Output | Should -Match 'New events: 2'
             $first.Output | Should -Match 'r\.csv: Confirmed'
@@ -309,5 +309,20 @@ Describe 'The scheduled reconciliation example' {
         } finally {
             $gw | Stop-BptbMockGateway
         }
+    }
+
+    It 'exits 3 with a loud warning when a batch reports a stop-everything code' {
+        $vectors = Join-Path $PSScriptRoot '../vectors'
+        $dir = Join-Path $TestDrive 'stop'
+        $null = New-Item -ItemType Directory $dir
+        $rsa = [Security.Cryptography.RSA]::Create()
+        $rsa.ImportFromPem((Get-Content -Raw (Join-Path $vectors 'rsa2048.pk8.pem')))
+        $signString = 'file_name=s.csv&is_success=F&partner=2088002464631181&result_code=SYSTEM_ERROR'
+        $sign = [Convert]::ToBase64String($rsa.SignData([Text.Encoding]::UTF8.GetBytes($signString), [Security.Cryptography.HashAlgorithmName]::SHA1, [Security.Cryptography.RSASignaturePadding]::Pkcs1))
+        Set-Content (Join-Path $dir 'callbacks.log') "$signString&sign_type=RSA&sign=$([Uri]::EscapeDataString($sign))"
+        $example = Join-Path $PSScriptRoot '../../examples/reconcile.ps1'
+        $r = Invoke-FreshPwsh "& '$example' -Log '$dir/callbacks.log' -Ledger '$dir/bptb.db' -PublicKeyPath '$(Join-Path $vectors 'rsa2048.pub.pem')' -Report '$dir/batches.csv' -Module '$ModulePath'; exit `$LASTEXITCODE"
+        $r.Output | Should -Match 'STOP ALL FURTHER OPERATIONS: s\.csv got SYSTEM_ERROR'
+        $r.ExitCode | Should -Be 3
     }
 }
