@@ -92,7 +92,7 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
             ThrowTerminatingError(new ErrorRecord(ex, "InvalidFault", ErrorCategory.InvalidArgument, Fault));
             return;
         }
-        catch (System.Net.HttpListenerException ex)
+        catch (System.IO.IOException ex)
         {
             ThrowTerminatingError(new ErrorRecord(ex, "GatewayStartFailed", ErrorCategory.ResourceUnavailable, Port));
             return;

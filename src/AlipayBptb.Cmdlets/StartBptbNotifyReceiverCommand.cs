@@ -107,7 +107,7 @@ public sealed class StartBptbNotifyReceiverCommand : PSCmdlet, IDisposable
         {
             receiver = NotifyReceiver.Start(Prefix, KeySource.Resolve(this, LogPath), verifier, notifyVerify, Partner);
         }
-        catch (Exception ex) when (ex is HttpListenerException || ex is ArgumentException || ex is System.IO.IOException || ex is UnauthorizedAccessException)
+        catch (Exception ex) when (ex is ArgumentException || ex is System.IO.IOException || ex is UnauthorizedAccessException)
         {
             verifier?.Dispose(); // the receiver never took it: clear the key here
             string id = ex is LogInUseException ? "LogInUse" : "ReceiverStartFailed";

@@ -224,4 +224,108 @@ public sealed class NotifyReceiverTests : IDisposable
         Assert.Equal("valid;notify_verify=true", Assert.Single(Records()).Split('\t')[3]);
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => PostAsync(r, Notification("late")));
     }
+
+    private static async Task<string> RawAsync(NotifyReceiver r, byte[] request)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, new Uri(r.Url).Port);
+        using System.Net.Sockets.NetworkStream stream = client.GetStream();
+        await stream.WriteAsync(request);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_genuine_post_is_answered_within_a_second_while_a_hundred_clients_stall_their_bodies()
+    {
+        NotifyReceiver r = Start();
+        var stalled = new List<System.Net.Sockets.TcpClient>();
+        try
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                var c = new System.Net.Sockets.TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, new Uri(r.Url).Port);
+                await c.GetStream().WriteAsync(Encoding.ASCII.GetBytes("POST /alipay/notify HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"));
+                stalled.Add(c);
+            }
+            await Task.Delay(200);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal((200, "success"), await PostAsync(r, Notification("genuine")));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"answered after {clock.Elapsed.TotalMilliseconds:N0} ms");
+        }
+        finally
+        {
+            stalled.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_client_that_stalls_its_body_is_cut_off_after_the_read_timeout()
+    {
+        TimeSpan saved = LoopbackHttpHost.ReadTimeout;
+        LoopbackHttpHost.ReadTimeout = TimeSpan.FromMilliseconds(500);
+        try
+        {
+            NotifyReceiver r = Start();
+            using var c = new System.Net.Sockets.TcpClient();
+            await c.ConnectAsync(IPAddress.Loopback, new Uri(r.Url).Port);
+            System.Net.Sockets.NetworkStream s = c.GetStream();
+            await s.WriteAsync(Encoding.ASCII.GetBytes("POST /alipay/notify HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nnotify_id=1"));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int n = await s.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : -1);
+            Assert.True(n <= 0, "the stalled client was answered instead of cut off");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3));
+            Assert.False(File.Exists(LogPath) && File.ReadAllText(LogPath).Length > 0, "nothing that did not arrive whole is logged");
+        }
+        finally
+        {
+            LoopbackHttpHost.ReadTimeout = saved;
+        }
+    }
+
+    [Fact]
+    public async Task A_request_with_another_host_header_is_logged_and_answered()
+    {
+        NotifyReceiver r = Start();
+        string body = Notification("proxied");
+        string answer = await RawAsync(r, Encoding.ASCII.GetBytes(
+            $"POST /alipay/notify HTTP/1.1\r\nHost: shop.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"));
+        Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        Assert.EndsWith("success", answer, StringComparison.Ordinal);
+        Assert.Contains("notify_id=proxied", Assert.Single(Records()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_record_percent_decodes_back_to_exactly_the_bytes_that_were_sent()
+    {
+        NotifyReceiver r = Start();
+        byte[] request = Encoding.ASCII.GetBytes("POST /alipay/notify?a=\u00ff HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\n-");
+        request[Array.IndexOf(request, (byte)'?') + 3] = 0xFF; // a raw 0xFF byte in the target
+        await RawAsync(r, request);
+        string[] fields = Assert.Single(Records()).Split('\t');
+        Assert.Equal("/alipay/notify?a=%FF", fields[4]);
+        Assert.Equal("%2D", fields[5]); // a body of "-" is not "no body"
+        Assert.Equal(new byte[] { (byte)'/', (byte)'a' }, Decode(fields[4]).Take(2).ToArray());
+        Assert.Equal(0xFF, Decode(fields[4]).Last());
+        Assert.Equal(new[] { (byte)'-' }, Decode(fields[5]));
+    }
+
+    private static byte[] Decode(string escaped)
+    {
+        var bytes = new List<byte>();
+        for (int i = 0; i < escaped.Length; i++)
+        {
+            if (escaped[i] == '%')
+            {
+                bytes.Add(Convert.ToByte(escaped.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else
+            {
+                bytes.Add((byte)escaped[i]);
+            }
+        }
+        return bytes.ToArray();
+    }
 }

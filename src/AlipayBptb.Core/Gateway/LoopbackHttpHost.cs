@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -8,74 +11,90 @@ using System.Threading.Tasks;
 namespace AlipayBptb.Core.Gateway;
 
 /// <summary>
-/// The HTTP listening that the mock gateway and the notify receiver share: start on a prefix (port 0
-/// picks a free port), hand each request to a handler on the thread pool, answer text, stop cleanly.
+/// The small HTTP/1.1 server that the notify receiver and the local gateway share. Its own, on a socket,
+/// rather than HttpListener, because what they must promise needs it:
+/// <list type="bullet">
+/// <item>every request that reaches it is handed on, whatever its Host header (HttpListener answers 404 for a
+/// host other than the prefix's, and logs nothing: a reverse proxy that keeps <c>Host: shop.example.com</c>);</item>
+/// <item>the request target arrives as the bytes that were sent (HttpListener decodes it to text first);</item>
+/// <item>a client that stalls, before or inside its body, is cut off after a timeout, and many of them never
+/// keep a genuine request waiting (each connection costs a task and a small buffer, never a thread).</item>
+/// </list>
+/// It binds the prefix's address only: 127.0.0.1 or another IP, <c>localhost</c> as loopback, <c>+</c> or
+/// <c>*</c> as every interface. Bodies are read whole (Content-Length or chunked) up to a bound.
 /// </summary>
 internal sealed class LoopbackHttpHost : IDisposable
 {
-    private readonly HttpListener _listener;
-    private readonly Func<HttpListenerContext, Task> _handle;
-    private readonly CancellationTokenSource _stopping = new();
-    // At most this many requests in hand at once; more wait in the listener's queue, so a flood cannot
-    // take every thread and all memory.
-    private const int MaxInFlight = 64;
-    private readonly SemaphoreSlim _inFlight = new(MaxInFlight);
-    private readonly TaskCompletionSource<bool> _noMoreAccepts = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Task _loop;
+    /// <summary>How long a client has for its request line and headers, and again for its body.</summary>
+    internal static TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    private LoopbackHttpHost(HttpListener listener, string prefix, Func<HttpListenerContext, Task> handle)
+    private const int MaxHeaderBytes = 16 * 1024;
+    private const int MaxConnections = 1024;
+
+    private readonly TcpListener _listener;
+    private readonly Func<HttpExchange, Task> _handle;
+    private readonly int _maxBodyBytes;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _connections = new(MaxConnections);
+    private readonly object _gate = new();
+    private readonly HashSet<Socket> _open = new();
+    private readonly HashSet<Socket> _busy = new(); // connections in the middle of a request
+    private readonly Task _loop;
+    private int _handling;
+    private volatile bool _accepting = true;
+
+    private LoopbackHttpHost(TcpListener listener, string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes)
     {
         _listener = listener;
         Prefix = prefix;
         _handle = handle;
+        _maxBodyBytes = maxBodyBytes;
         _loop = Task.Run(AcceptLoopAsync);
     }
 
     /// <summary>The prefix listened on, with the port that was chosen.</summary>
     public string Prefix { get; }
 
-    public int Port => new Uri(Prefix.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1")).Port;
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    public bool IsListening => _listener.IsListening;
+    public bool IsListening => _accepting && !_stopping.IsCancellationRequested;
 
     /// <summary>Cancelled when the host stops: handlers waiting on it end.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
-    /// <summary>Starts listening on <paramref name="prefix"/> (ending in '/'); port 0 picks a free port, retrying if it is taken meanwhile.</summary>
-    public static LoopbackHttpHost Start(string prefix, Func<HttpListenerContext, Task> handle)
+    /// <summary>
+    /// Starts listening on <paramref name="prefix"/> (<c>http://host:port/path/</c>); port 0 picks a free port.
+    /// Bodies longer than <paramref name="maxBodyBytes"/> are cut there and marked.
+    /// </summary>
+    public static LoopbackHttpHost Start(string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes = 64 * 1024)
     {
-        bool freePort = PortOf(prefix) == 0;
-        for (int attempt = 0; ; attempt++)
+        int hostStart = prefix.IndexOf("://", StringComparison.Ordinal) + 3;
+        int slash = prefix.IndexOf('/', hostStart);
+        string authority = prefix.Substring(hostStart, slash - hostStart);
+        int colon = authority.LastIndexOf(':');
+        bool noPort = colon < 0 || authority[authority.Length - 1] == ']';
+        string host = noPort ? authority : authority.Substring(0, colon);
+        int port = noPort ? 80 : int.Parse(authority.Substring(colon + 1), CultureInfo.InvariantCulture);
+        IPAddress address = host switch
         {
-            string actual = freePort ? WithPort(prefix, FreePort()) : prefix;
-            var listener = new HttpListener();
-            listener.Prefixes.Add(actual);
-            try
-            {
-                listener.Start();
-                return new LoopbackHttpHost(listener, actual, handle);
-            }
-            catch (HttpListenerException) when (freePort && attempt < 5)
-            {
-                listener.Close();
-            }
-            catch
-            {
-                listener.Close();
-                throw;
-            }
+            "+" or "*" => IPAddress.Any,
+            "localhost" => IPAddress.Loopback,
+            _ => IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? ip)
+                ? ip
+                : throw new ArgumentException($"The prefix '{prefix}' names the host '{host}': give an IP address to listen on (127.0.0.1), localhost, or + for every interface.", nameof(prefix)),
+        };
+        var listener = new TcpListener(address, port);
+        try
+        {
+            listener.Start(512);
         }
-    }
-
-    /// <summary>Answers with a text body and closes the response.</summary>
-    public static async Task AnswerAsync(HttpListenerContext context, int status, string text, string contentType)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        context.Response.StatusCode = status;
-        context.Response.ContentType = contentType;
-        context.Response.ContentLength64 = bytes.Length;
-        await context.Response.OutputStream.WriteAsync(bytes, 0, bytes.Length).ConfigureAwait(false);
-        context.Response.Close();
+        catch (SocketException ex)
+        {
+            throw new IOException($"Cannot listen on {address}:{port}: {ex.Message}", ex);
+        }
+        int actual = ((IPEndPoint)listener.LocalEndpoint).Port;
+        string shown = prefix.Substring(0, hostStart) + host + ":" + actual.ToString(CultureInfo.InvariantCulture) + prefix.Substring(slash);
+        return new LoopbackHttpHost(listener, shown, handle, maxBodyBytes);
     }
 
     /// <summary>
@@ -84,39 +103,30 @@ internal sealed class LoopbackHttpHost : IDisposable
     /// </summary>
     public void Stop(TimeSpan drain)
     {
-        _noMoreAccepts.TrySetResult(true);
-        if (drain > TimeSpan.Zero && !_stopping.IsCancellationRequested)
+        StopAccepting();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref _handling) > 0 && clock.Elapsed < drain)
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            try
-            {
-                while (_inFlight.CurrentCount < MaxInFlight && clock.Elapsed < drain)
-                {
-                    Thread.Sleep(10);
-                }
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+            Thread.Sleep(10);
         }
         Stop();
     }
 
     public void Stop()
     {
-        _noMoreAccepts.TrySetResult(true);
+        StopAccepting();
         if (_stopping.IsCancellationRequested)
         {
             return;
         }
         _stopping.Cancel();
-        try
+        lock (_gate)
         {
-            _listener.Stop();
-            _listener.Close();
-        }
-        catch (ObjectDisposedException)
-        {
+            foreach (Socket s in _open)
+            {
+                Close(s);
+            }
+            _open.Clear();
         }
         try
         {
@@ -131,85 +141,516 @@ internal sealed class LoopbackHttpHost : IDisposable
     {
         Stop();
         _stopping.Dispose();
-        _inFlight.Dispose();
     }
 
-    private static int PortOf(string prefix)
+    private void StopAccepting()
     {
-        int hostStart = prefix.IndexOf("://", StringComparison.Ordinal) + 3;
-        int colon = prefix.IndexOf(':', hostStart);
-        int slash = prefix.IndexOf('/', hostStart);
-        return colon < 0 || colon > slash ? 80 : int.Parse(prefix.Substring(colon + 1, slash - colon - 1), System.Globalization.CultureInfo.InvariantCulture);
+        if (!_accepting)
+        {
+            return;
+        }
+        _accepting = false;
+        try
+        {
+            _listener.Stop();
+        }
+        catch (SocketException)
+        {
+        }
+        lock (_gate)
+        {
+            // Connections waiting for their next request are closed; those in the middle of one finish.
+            foreach (Socket s in _open)
+            {
+                if (!IsHandling(s))
+                {
+                    Close(s);
+                }
+            }
+        }
     }
 
-    private static string WithPort(string prefix, int port)
-    {
-        int hostStart = prefix.IndexOf("://", StringComparison.Ordinal) + 3;
-        int colon = prefix.IndexOf(':', hostStart);
-        int slash = prefix.IndexOf('/', hostStart);
-        return prefix.Substring(0, colon + 1) + port.ToString(System.Globalization.CultureInfo.InvariantCulture) + prefix.Substring(slash);
-    }
-
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
+    private bool IsHandling(Socket s) => _busy.Contains(s);
 
     private async Task AcceptLoopAsync()
     {
-        while (!_stopping.IsCancellationRequested)
+        while (_accepting)
         {
-            HttpListenerContext context;
             try
             {
-                Task<HttpListenerContext> next = _listener.GetContextAsync();
-                if (await Task.WhenAny(next, _noMoreAccepts.Task).ConfigureAwait(false) != next)
-                {
-                    // Stopping: a request accepted from now on is never handled; the listener's close resets
-                    // it, and its sender retries.
-                    _ = next.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                    return;
-                }
-                context = await next.ConfigureAwait(false);
-            }
-            catch (Exception) when (_stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (HttpListenerException)
-            {
-                continue;
-            }
-            try
-            {
-                await _inFlight.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                await _connections.WaitAsync(_stopping.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            _ = Task.Run(async () =>
+            Socket socket;
+            try
             {
+                socket = await _listener.AcceptSocketAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException || ex is ObjectDisposedException || ex is InvalidOperationException)
+            {
+                _connections.Release();
+                if (!_accepting)
+                {
+                    return;
+                }
+                continue;
+            }
+            socket.NoDelay = true;
+            lock (_gate)
+            {
+                if (!_accepting)
+                {
+                    Close(socket);
+                    _connections.Release();
+                    return;
+                }
+                _open.Add(socket);
+            }
+            _ = Task.Run(() => ServeAsync(socket));
+        }
+    }
+
+    // One connection: requests one after another (HTTP/1.1 keep-alive) until the client closes, asks to
+    // close, stalls, or the host stops.
+    private async Task ServeAsync(Socket socket)
+    {
+        var stream = new NetworkStream(socket, ownsSocket: false);
+        var reader = new RequestReader(stream, _maxBodyBytes);
+        try
+        {
+            while (_accepting && !_stopping.IsCancellationRequested)
+            {
+                HttpExchange? exchange;
+                using (var deadline = new CancellationTokenSource(ReadTimeout))
+                using (deadline.Token.Register(() => Close(socket)))
+                {
+                    exchange = await reader.ReadHeadAsync(socket).ConfigureAwait(false);
+                    if (exchange == null)
+                    {
+                        return;
+                    }
+                }
+                lock (_gate)
+                {
+                    _busy.Add(socket);
+                }
+                Interlocked.Increment(ref _handling);
                 try
                 {
-                    await _handle(context).ConfigureAwait(false);
+                    if (exchange.Problem == null)
+                    {
+                        using var deadline = new CancellationTokenSource(ReadTimeout);
+                        using CancellationTokenRegistration cut = deadline.Token.Register(() => Close(socket));
+                        await reader.ReadBodyAsync(exchange).ConfigureAwait(false);
+                    }
+                    if (exchange.Problem != null)
+                    {
+                        await exchange.AnswerAsync(400, "error: " + exchange.Problem, "text/plain").ConfigureAwait(false);
+                        return;
+                    }
+                    await _handle(exchange).ConfigureAwait(false);
+                    if (!exchange.Answered)
+                    {
+                        await exchange.AnswerAsync(500, "error: no answer", "text/plain").ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
-                    try
+                    Interlocked.Decrement(ref _handling);
+                    lock (_gate)
                     {
-                        _inFlight.Release();
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // the host was disposed while this request finished
+                        _busy.Remove(socket);
                     }
                 }
-            });
+                if (!exchange.KeepAlive || exchange.BodyTooLarge || exchange.Aborted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException || ex is SocketException || ex is ObjectDisposedException || ex is OperationCanceledException)
+        {
+            // The client went away, stalled past its time, or the host is stopping: nothing more to answer.
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _open.Remove(socket);
+            }
+            Close(socket);
+            stream.Dispose();
+            try
+            {
+                _connections.Release();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
     }
+
+    private static void Close(Socket socket)
+    {
+        try
+        {
+            socket.Dispose();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Reads requests off one connection, with a buffer that carries bytes over between them.</summary>
+    private sealed class RequestReader
+    {
+        private readonly NetworkStream _stream;
+        private readonly int _maxBody;
+        private readonly byte[] _buffer = new byte[MaxHeaderBytes];
+        private int _start;
+        private int _end;
+
+        public RequestReader(NetworkStream stream, int maxBody)
+        {
+            _stream = stream;
+            _maxBody = maxBody;
+        }
+
+        // The request line and headers, or null when the client closed the connection between requests.
+        public async Task<HttpExchange?> ReadHeadAsync(Socket socket)
+        {
+            int headEnd;
+            while ((headEnd = IndexOfHeadEnd()) < 0)
+            {
+                if (_end - _start >= _buffer.Length)
+                {
+                    return HttpExchange.Bad(_stream, socket, "the request line and headers are longer than 16 KiB");
+                }
+                Compact();
+                int n = await _stream.ReadAsync(_buffer, _end, _buffer.Length - _end).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    return null;
+                }
+                _end += n;
+            }
+            string head = Encoding.GetEncoding("ISO-8859-1").GetString(_buffer, _start, headEnd - _start);
+            _start = headEnd + 4;
+            return HttpExchange.Parse(_stream, socket, head);
+        }
+
+        public async Task ReadBodyAsync(HttpExchange exchange)
+        {
+            if (exchange.Chunked)
+            {
+                await ReadChunkedAsync(exchange).ConfigureAwait(false);
+                return;
+            }
+            long length = exchange.ContentLength;
+            if (length <= 0)
+            {
+                return;
+            }
+            if (exchange.ExpectsContinue)
+            {
+                await exchange.WriteRawAsync("HTTP/1.1 100 Continue\r\n\r\n").ConfigureAwait(false);
+            }
+            int keep = (int)Math.Min(length, _maxBody);
+            byte[] body = new byte[keep];
+            int got = 0;
+            while (got < keep)
+            {
+                int n = await ReadSomeAsync(body, got, keep - got).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    exchange.Problem = "the body ended before its Content-Length";
+                    return;
+                }
+                got += n;
+            }
+            exchange.SetBody(body, got, tooLarge: length > _maxBody);
+        }
+
+        private async Task ReadChunkedAsync(HttpExchange exchange)
+        {
+            var body = new MemoryStream();
+            bool tooLarge = false;
+            while (true)
+            {
+                string? sizeLine = await ReadLineAsync().ConfigureAwait(false);
+                if (sizeLine == null)
+                {
+                    exchange.Problem = "the chunked body ended early";
+                    return;
+                }
+                int semicolon = sizeLine.IndexOf(';');
+                if (!int.TryParse(semicolon < 0 ? sizeLine.Trim() : sizeLine.Substring(0, semicolon).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int size) || size < 0)
+                {
+                    exchange.Problem = "a chunk size is not hexadecimal";
+                    return;
+                }
+                if (size == 0)
+                {
+                    while (!string.IsNullOrEmpty(await ReadLineAsync().ConfigureAwait(false)))
+                    {
+                        // trailers, ignored
+                    }
+                    break;
+                }
+                if (body.Length + size > _maxBody)
+                {
+                    tooLarge = true;
+                    break; // the connection closes after the answer: the rest is never read
+                }
+                byte[] chunk = new byte[size];
+                int got = 0;
+                while (got < size)
+                {
+                    int n = await ReadSomeAsync(chunk, got, size - got).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        exchange.Problem = "the chunked body ended early";
+                        return;
+                    }
+                    got += n;
+                }
+                body.Write(chunk, 0, size);
+                await ReadLineAsync().ConfigureAwait(false);
+            }
+            exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge);
+        }
+
+        private async Task<string?> ReadLineAsync()
+        {
+            var line = new StringBuilder();
+            byte[] one = new byte[1];
+            while (line.Length < 1024)
+            {
+                if (await ReadSomeAsync(one, 0, 1).ConfigureAwait(false) == 0)
+                {
+                    return null;
+                }
+                if (one[0] == '\n')
+                {
+                    return line.ToString().TrimEnd('\r');
+                }
+                line.Append((char)one[0]);
+            }
+            return null;
+        }
+
+        private async Task<int> ReadSomeAsync(byte[] target, int offset, int count)
+        {
+            if (_end > _start)
+            {
+                int n = Math.Min(count, _end - _start);
+                Buffer.BlockCopy(_buffer, _start, target, offset, n);
+                _start += n;
+                return n;
+            }
+            return await _stream.ReadAsync(target, offset, count).ConfigureAwait(false);
+        }
+
+        private int IndexOfHeadEnd()
+        {
+            for (int i = _start; i + 3 < _end; i++)
+            {
+                if (_buffer[i] == '\r' && _buffer[i + 1] == '\n' && _buffer[i + 2] == '\r' && _buffer[i + 3] == '\n')
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private void Compact()
+        {
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+        }
+    }
+}
+
+/// <summary>One request, as received, and its answer.</summary>
+internal sealed class HttpExchange
+{
+    private static readonly Encoding Latin1 = Encoding.GetEncoding("ISO-8859-1");
+    private static readonly string[] LineBreak = { "\r\n" };
+    private readonly Stream _stream;
+    private readonly Socket _socket;
+    private readonly Dictionary<string, string> _headers = new(StringComparer.OrdinalIgnoreCase);
+
+    private HttpExchange(Stream stream, Socket socket)
+    {
+        _stream = stream;
+        _socket = socket;
+        Remote = socket.RemoteEndPoint?.ToString() ?? "-";
+    }
+
+    public string Method { get; private set; } = string.Empty;
+
+    /// <summary>The request target exactly as sent, one char per byte (ISO-8859-1): <see cref="TargetBytes"/> gives the bytes back.</summary>
+    public string Target { get; private set; } = "/";
+
+    public byte[] TargetBytes => Latin1.GetBytes(Target);
+
+    /// <summary>The target up to '?'.</summary>
+    public string Path => Target.IndexOf('?') is int q && q >= 0 ? Target.Substring(0, q) : Target;
+
+    /// <summary>The target after '?', or empty.</summary>
+    public string Query => Target.IndexOf('?') is int q && q >= 0 ? Target.Substring(q + 1) : string.Empty;
+
+    public string Remote { get; }
+
+    public byte[] Body { get; private set; } = Array.Empty<byte>();
+
+    public int BodyLength { get; private set; }
+
+    /// <summary>The body was longer than the bound: <see cref="Body"/> holds its start.</summary>
+    public bool BodyTooLarge { get; private set; }
+
+    public bool Answered { get; private set; }
+
+    internal string? Problem { get; set; }
+
+    internal long ContentLength { get; private set; }
+
+    internal bool Chunked { get; private set; }
+
+    internal bool ExpectsContinue { get; private set; }
+
+    internal bool KeepAlive { get; private set; }
+
+    internal bool Aborted { get; private set; }
+
+    public string? Header(string name) => _headers.TryGetValue(name, out string? v) ? v : null;
+
+    internal static HttpExchange Bad(Stream stream, Socket socket, string problem) => new(stream, socket) { Problem = problem };
+
+    internal static HttpExchange Parse(Stream stream, Socket socket, string head)
+    {
+        var x = new HttpExchange(stream, socket);
+        string[] lines = head.Split(LineBreak, StringSplitOptions.None);
+        string[] requestLine = lines[0].Split(' ');
+        if (requestLine.Length != 3 || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal) || requestLine[0].Length == 0 || requestLine[1].Length == 0)
+        {
+            x.Problem = "the request line is not METHOD TARGET HTTP/1.x";
+            return x;
+        }
+        x.Method = requestLine[0];
+        x.Target = requestLine[1];
+        x.KeepAlive = requestLine[2] == "HTTP/1.1";
+        for (int i = 1; i < lines.Length; i++)
+        {
+            int colon = lines[i].IndexOf(':');
+            if (colon <= 0)
+            {
+                x.Problem = "a header line has no name";
+                return x;
+            }
+            string name = lines[i].Substring(0, colon).Trim();
+            string value = lines[i].Substring(colon + 1).Trim();
+            x._headers[name] = x._headers.TryGetValue(name, out string? earlier) ? earlier + ", " + value : value;
+        }
+        string? connection = x.Header("Connection");
+        if (connection != null)
+        {
+            x.KeepAlive = connection.IndexOf("close", StringComparison.OrdinalIgnoreCase) < 0
+                && (x.KeepAlive || connection.IndexOf("keep-alive", StringComparison.OrdinalIgnoreCase) >= 0);
+        }
+        x.Chunked = (x.Header("Transfer-Encoding") ?? string.Empty).IndexOf("chunked", StringComparison.OrdinalIgnoreCase) >= 0;
+        string? length = x.Header("Content-Length");
+        if (!x.Chunked && length != null)
+        {
+            if (!long.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out long n))
+            {
+                x.Problem = "Content-Length is not a number";
+                return x;
+            }
+            x.ContentLength = n;
+        }
+        x.ExpectsContinue = string.Equals(x.Header("Expect"), "100-continue", StringComparison.OrdinalIgnoreCase);
+        return x;
+    }
+
+    internal void SetBody(byte[] body, int length, bool tooLarge)
+    {
+        Body = body;
+        BodyLength = length;
+        BodyTooLarge = tooLarge;
+    }
+
+    /// <summary>Answers with a text body.</summary>
+    public Task AnswerAsync(int status, string text, string contentType) =>
+        WriteResponseAsync(status, Encoding.UTF8.GetBytes(text), contentType, null);
+
+    /// <summary>Answers 302 to <paramref name="location"/>.</summary>
+    public Task RedirectAsync(string location) => WriteResponseAsync(302, Array.Empty<byte>(), null, location);
+
+    /// <summary>A broken answer: headers promising <paramref name="promised"/> bytes, a few of them, then a reset.</summary>
+    public async Task ResetAfterAsync(int promised, byte[] partial)
+    {
+        Answered = true;
+        Aborted = true;
+        await WriteRawAsync($"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {promised}\r\n\r\n").ConfigureAwait(false);
+        await _stream.WriteAsync(partial, 0, partial.Length).ConfigureAwait(false);
+        await _stream.FlushAsync().ConfigureAwait(false);
+        _socket.LingerState = new LingerOption(true, 0); // close with RST, not FIN
+        _socket.Dispose();
+    }
+
+    internal Task WriteRawAsync(string text)
+    {
+        byte[] bytes = Latin1.GetBytes(text);
+        return _stream.WriteAsync(bytes, 0, bytes.Length);
+    }
+
+    private async Task WriteResponseAsync(int status, byte[] body, string? contentType, string? location)
+    {
+        if (Answered)
+        {
+            throw new InvalidOperationException("The request was answered already.");
+        }
+        Answered = true;
+        var head = new StringBuilder();
+        head.Append("HTTP/1.1 ").Append(status.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(Reason(status)).Append("\r\n");
+        if (contentType != null)
+        {
+            head.Append("Content-Type: ").Append(contentType).Append("\r\n");
+        }
+        if (location != null)
+        {
+            head.Append("Location: ").Append(location).Append("\r\n");
+        }
+        head.Append("Content-Length: ").Append(body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+        bool close = !KeepAlive || BodyTooLarge;
+        head.Append(close ? "Connection: close\r\n" : string.Empty).Append("\r\n");
+        byte[] headBytes = Latin1.GetBytes(head.ToString());
+        byte[] all = new byte[headBytes.Length + body.Length];
+        Buffer.BlockCopy(headBytes, 0, all, 0, headBytes.Length);
+        Buffer.BlockCopy(body, 0, all, headBytes.Length, body.Length);
+        await _stream.WriteAsync(all, 0, all.Length).ConfigureAwait(false);
+        await _stream.FlushAsync().ConfigureAwait(false);
+    }
+
+    private static string Reason(int status) => status switch
+    {
+        200 => "OK",
+        302 => "Found",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        413 => "Payload Too Large",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
 }

@@ -189,21 +189,15 @@ public sealed class MockGateway : IDisposable
 
     public override string ToString() => Url;
 
-    private async Task HandleAsync(HttpListenerContext context)
+    private async Task HandleAsync(HttpExchange context)
     {
         try
         {
-            HttpListenerRequest request = context.Request;
-            string body = string.Empty;
-            if (request.HasEntityBody)
-            {
-                using var reader = new StreamReader(request.InputStream, Encoding.ASCII);
-                body = await reader.ReadToEndAsync().ConfigureAwait(false);
-            }
-            string rawQuery = (request.Url?.Query ?? string.Empty).TrimStart('?');
+            string body = Encoding.ASCII.GetString(context.Body, 0, context.BodyLength);
+            string rawQuery = context.Query;
             string raw = rawQuery.Length > 0 && body.Length > 0 ? rawQuery + "&" + body : rawQuery + body;
-            string path = request.Url?.AbsolutePath ?? "/";
-            if (path.EndsWith("/confirm", StringComparison.Ordinal) && request.HttpMethod == "POST")
+            string path = context.Path;
+            if (path.EndsWith("/confirm", StringComparison.Ordinal) && context.Method == "POST")
             {
                 await ConfirmAsync(context, body).ConfigureAwait(false);
                 return;
@@ -227,7 +221,7 @@ public sealed class MockGateway : IDisposable
                     return;
             }
         }
-        catch (Exception ex) when (ex is HttpListenerException || ex is ObjectDisposedException || ex is OperationCanceledException || ex is InvalidOperationException || ex is IOException)
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException || ex is ObjectDisposedException || ex is OperationCanceledException || ex is InvalidOperationException || ex is IOException)
         {
             // the client went away or the gateway is stopping: nothing to answer
         }
@@ -245,23 +239,17 @@ public sealed class MockGateway : IDisposable
         return null;
     }
 
-    private async Task NotifyVerifyAsync(HttpListenerContext context, ParameterList parameters)
+    private async Task NotifyVerifyAsync(HttpExchange context, ParameterList parameters)
     {
         string? notifyId = parameters["notify_id"];
-        string pathAndQuery = context.Request.Url?.PathAndQuery ?? string.Empty;
         if (_faults.TryDequeue(out MockFault? fault))
         {
             switch (fault.Kind)
             {
                 case MockFaultKind.Reset:
                     Record(context, "notify_verify", notifyId, null, "reset");
-                    // HttpListener has no way to send a bare RST, and Abort() before writing can still
-                    // produce an empty 200: promise a body, send two bytes of it, then drop the connection.
-                    context.Response.StatusCode = 200;
-                    context.Response.ContentLength64 = 1024;
-                    await context.Response.OutputStream.WriteAsync(new byte[] { (byte)'t', (byte)'r' }, 0, 2).ConfigureAwait(false);
-                    await context.Response.OutputStream.FlushAsync().ConfigureAwait(false);
-                    context.Response.Abort();
+                    // Promise a body, send two bytes of it, then reset the connection.
+                    await context.ResetAfterAsync(1024, new byte[] { (byte)'t', (byte)'r' }).ConfigureAwait(false);
                     return;
                 case MockFaultKind.Status:
                     Record(context, "notify_verify", notifyId, null, "status:" + fault.Status);
@@ -286,7 +274,7 @@ public sealed class MockGateway : IDisposable
     // Spec 4 and 10.1: the checks Alipay makes before it shows the confirm page. Security failures get an
     // error page (Alipay does not call back an unauthenticated return_url); business failures go back to
     // return_url as a signed return with is_success=F and the code.
-    private async Task ConfirmRequestAsync(HttpListenerContext context, ParameterList p, string? readProblem, string? charsetName, BptbCharset charset)
+    private async Task ConfirmRequestAsync(HttpExchange context, ParameterList p, string? readProblem, string? charsetName, BptbCharset charset)
     {
         string? fileName = p["file_name"];
         if (charsetName == null || !BptbCharset.TryGet(charsetName, out _))
@@ -340,7 +328,7 @@ public sealed class MockGateway : IDisposable
         if (failure != null)
         {
             Record(context, ConfirmRequestBuilder.Service, null, fileName, failure);
-            Redirect(context, ReturnUrl(confirm, false, failure));
+            await Redirect(context, ReturnUrl(confirm, false, failure));
             return;
         }
         string token = Guid.NewGuid().ToString("N");
@@ -349,7 +337,7 @@ public sealed class MockGateway : IDisposable
         await WriteAsync(context, 200, ConfirmPage.Render(file!.File, email!, token, error: null), "text/html").ConfigureAwait(false);
     }
 
-    private async Task ConfirmAsync(HttpListenerContext context, string body)
+    private async Task ConfirmAsync(HttpExchange context, string body)
     {
         ParameterList form = ParameterReader.Read(body.Length == 0 ? "token=" : body, BptbCharset.Utf8).Parameters;
         string token = form["token"] ?? string.Empty;
@@ -376,7 +364,7 @@ public sealed class MockGateway : IDisposable
         {
             // Two pages for one file, both confirmed: the second is told the batch was confirmed already.
             Record(context, "confirm", null, confirm.FileName, "USER_CONFIRM_SUCC (again)");
-            Redirect(context, ReturnUrl(confirm, false, "USER_CONFIRM_SUCC"));
+            await Redirect(context, ReturnUrl(confirm, false, "USER_CONFIRM_SUCC"));
             return;
         }
         Record(context, "confirm", null, confirm.FileName, "USER_CONFIRM_SUCC");
@@ -385,7 +373,7 @@ public sealed class MockGateway : IDisposable
             bool short_ = _options.Balance.HasValue && file.File.PayableAmount > _options.Balance.Value;
             StartDelivery(confirm, short_);
         }
-        Redirect(context, ReturnUrl(confirm, true, "USER_CONFIRM_SUCC"));
+        await Redirect(context, ReturnUrl(confirm, true, "USER_CONFIRM_SUCC"));
     }
 
     private string ReturnUrl(PendingConfirm confirm, bool success, string resultCode)
@@ -487,25 +475,19 @@ public sealed class MockGateway : IDisposable
         }
     }
 
-    private async Task ErrorPageAsync(HttpListenerContext context, string service, string? fileName, string code)
+    private async Task ErrorPageAsync(HttpExchange context, string service, string? fileName, string code)
     {
         Record(context, service, null, fileName, code);
         await WriteAsync(context, 200, ConfirmPage.RenderError(code), "text/html").ConfigureAwait(false);
     }
 
-    private void Record(HttpListenerContext context, string service, string? notifyId, string? fileName, string answer) =>
-        _requests.Enqueue(new MockGatewayRequest(DateTime.UtcNow, context.Request.HttpMethod, context.Request.Url?.PathAndQuery ?? string.Empty, service, notifyId, fileName, answer));
+    private void Record(HttpExchange context, string service, string? notifyId, string? fileName, string answer) =>
+        _requests.Enqueue(new MockGatewayRequest(DateTime.UtcNow, context.Method, context.Target, service, notifyId, fileName, answer));
 
-    private static void Redirect(HttpListenerContext context, string location)
-    {
-        context.Response.StatusCode = 302;
-        context.Response.RedirectLocation = location;
-        context.Response.ContentLength64 = 0;
-        context.Response.Close();
-    }
+    private static Task Redirect(HttpExchange context, string location) => context.RedirectAsync(location);
 
-    private static Task WriteAsync(HttpListenerContext context, int status, string body, string contentType) =>
-        LoopbackHttpHost.AnswerAsync(context, status, body, contentType + "; charset=utf-8");
+    private static Task WriteAsync(HttpExchange context, int status, string body, string contentType) =>
+        context.AnswerAsync(status, body, contentType + "; charset=utf-8");
 
     private sealed class UploadedFile
     {

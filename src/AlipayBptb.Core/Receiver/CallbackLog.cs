@@ -18,14 +18,22 @@ namespace AlipayBptb.Core.Receiver;
 /// </summary>
 public static class CallbackLog
 {
-    public static string FormatLine(DateTime utc, string method, string remote, string check, string target, byte[] body, int bodyLength)
+    /// <summary>One record, as the bytes to append (UTF-8, ending in '\n'). <paramref name="target"/> is the request target's bytes as sent.</summary>
+    public static byte[] FormatLine(DateTime utc, string method, string remote, string check, byte[] target, byte[] body, int bodyLength)
     {
-        var sb = new StringBuilder(64 + target.Length + (bodyLength * 3 / 2));
+        var sb = new StringBuilder(64 + (target.Length * 3 / 2) + (bodyLength * 3 / 2));
         sb.Append(utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append('\t')
           .Append(Safe(method)).Append('\t')
           .Append(Safe(remote)).Append('\t')
           .Append(Safe(check)).Append('\t');
-        AppendEscaped(sb, Encoding.UTF8.GetBytes(target.Length == 0 ? "-" : target), target.Length == 0 ? 1 : Encoding.UTF8.GetByteCount(target));
+        if (target.Length == 0)
+        {
+            sb.Append('-');
+        }
+        else
+        {
+            AppendEscaped(sb, target, target.Length);
+        }
         sb.Append('\t');
         if (bodyLength == 0)
         {
@@ -40,7 +48,7 @@ public static class CallbackLog
             AppendEscaped(sb, body, bodyLength);
         }
         sb.Append('\n');
-        return sb.ToString();
+        return Encoding.UTF8.GetBytes(sb.ToString());
     }
 
     /// <summary>The check field's mark for what notify_verify answered.</summary>

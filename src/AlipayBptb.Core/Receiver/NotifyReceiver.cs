@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Net;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -39,7 +38,7 @@ public sealed class NotifyReceiver : IDisposable
         _verifier = verifier;
         _notifyVerify = notifyVerify;
         _partner = partner;
-        _host = LoopbackHttpHost.Start(prefix, HandleAsync);
+        _host = LoopbackHttpHost.Start(prefix, HandleAsync, MaxBodyBytes);
     }
 
     /// <summary>The address being listened on (the prefix, with the port chosen when it was 0).</summary>
@@ -139,24 +138,14 @@ public sealed class NotifyReceiver : IDisposable
         Stop(DrainTimeout);
     }
 
-    private async Task HandleAsync(HttpListenerContext context)
+    private async Task HandleAsync(HttpExchange request)
     {
         try
         {
-            HttpListenerRequest request = context.Request;
-            byte[] body = new byte[MaxBodyBytes];
-            int length = 0;
-            bool oversized = false;
-            if (request.HasEntityBody)
-            {
-                int n;
-                while (length < body.Length && (n = await request.InputStream.ReadAsync(body, length, body.Length - length).ConfigureAwait(false)) > 0)
-                {
-                    length += n;
-                }
-                oversized = length == body.Length && request.InputStream.ReadByte() >= 0;
-            }
-            string target = request.RawUrl ?? "/";
+            byte[] body = request.Body;
+            int length = request.BodyLength;
+            bool oversized = request.BodyTooLarge;
+            string target = request.Target;
             string check;
             NotificationResult? result = null;
             if (oversized)
@@ -174,10 +163,10 @@ public sealed class NotifyReceiver : IDisposable
                 (verified, string answer) = await AskNotifyVerifyAsync(result!.NotifyId!).ConfigureAwait(false);
                 check += CallbackLog.VerifiedMark + answer;
             }
-            string line = CallbackLog.FormatLine(DateTime.UtcNow, request.HttpMethod, request.RemoteEndPoint?.ToString() ?? "-", check, target, body, length);
-            if (!_log.TryAppend(Encoding.UTF8.GetBytes(line)))
+            byte[] line = CallbackLog.FormatLine(DateTime.UtcNow, request.Method, request.Remote, check, request.TargetBytes, body, length);
+            if (!_log.TryAppend(line))
             {
-                await AnswerAsync(context, 503, "error: the callback could not be recorded", "text/plain").ConfigureAwait(false);
+                await request.AnswerAsync(503, "error: the callback could not be recorded", "text/plain").ConfigureAwait(false);
                 return;
             }
             Interlocked.Increment(ref _received);
@@ -185,30 +174,30 @@ public sealed class NotifyReceiver : IDisposable
             {
                 // Never "success" for what was not recorded whole: no notification is this large, but if one
                 // were, Alipay must keep it, not us lose it.
-                await AnswerAsync(context, 413, "error: the body is too large", "text/plain").ConfigureAwait(false);
+                await request.AnswerAsync(413, "error: the body is too large", "text/plain").ConfigureAwait(false);
                 return;
             }
             if (asked && verified == null)
             {
                 // notify_verify could not be reached: after "success" the id could never be checked again.
-                await AnswerAsync(context, 503, "error: notify_verify could not be asked; send it again", "text/plain").ConfigureAwait(false);
+                await request.AnswerAsync(503, "error: notify_verify could not be asked; send it again", "text/plain").ConfigureAwait(false);
                 return;
             }
             if (verified == false)
             {
                 // Alipay says it did not send this (a forgery, or a replay of an id already answered).
-                await AnswerAsync(context, 403, "error: notify_verify did not confirm this notification", "text/plain").ConfigureAwait(false);
+                await request.AnswerAsync(403, "error: notify_verify did not confirm this notification", "text/plain").ConfigureAwait(false);
                 return;
             }
             if (Interlocked.Decrement(ref _failNext) >= 0)
             {
-                await AnswerAsync(context, 500, "fail", "text/plain").ConfigureAwait(false);
+                await request.AnswerAsync(500, "fail", "text/plain").ConfigureAwait(false);
                 return;
             }
             Interlocked.Exchange(ref _failNext, 0);
-            await AnswerAsync(context, 200, "success", "text/plain").ConfigureAwait(false);
+            await request.AnswerAsync(200, "success", "text/plain").ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpListenerException || ex is ObjectDisposedException || ex is IOException || ex is InvalidOperationException)
+        catch (Exception ex) when (ex is ObjectDisposedException || ex is IOException || ex is InvalidOperationException || ex is System.Net.Sockets.SocketException)
         {
             // the caller went away, or the receiver is stopping: it was not told "success", so it will retry
         }
@@ -284,6 +273,4 @@ public sealed class NotifyReceiver : IDisposable
 
     private static string Clean(string check) => check.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
 
-    private static Task AnswerAsync(HttpListenerContext context, int status, string text, string contentType) =>
-        LoopbackHttpHost.AnswerAsync(context, status, text, contentType);
 }
