@@ -82,6 +82,10 @@ try {
 
     $file = Add-BptbMockPaymentFile $gateway (Join-Path $PSScriptRoot '20111123-001.csv')
     Write-Host "Uploaded $($file.FileName): $($file.TotalCount) payments, $($file.TotalAmount) yuan, payer $($file.Email)"
+    # Rules 4-1: confirm at least 5 minutes after the upload (Alipay is still checking the file before that,
+    # and answers FILE_NOT_EXIST). At this time factor, 5 minutes pass in a third of a second.
+    Write-Host "Waiting the 5 minutes the rules ask between upload and confirmation ($([int]$gateway.ConfirmDelay.TotalMilliseconds) ms here)"
+    Start-Sleep -Milliseconds ([int]$gateway.ConfirmDelay.TotalMilliseconds + 50)
 
     $request = New-BptbConfirmUrl -Partner $partner -Email $file.Email -FileName $file.FileName -PrivateKeyPath $rsaKeyPath `
         -ReturnUrl "$($receiver.Url)return" -NotifyUrl "$($receiver.Url)notify" -Gateway $gateway.Url

@@ -53,6 +53,9 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
     [Parameter]
     public string[]? Fault { get; set; }
 
+    [Parameter]
+    public string[]? Account { get; set; }
+
     protected override void EndProcessing()
     {
         ModuleFormats.EnsureLoaded(this);
@@ -70,6 +73,7 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
                 Balance = Balance,
                 TimeFactor = TimeFactor,
                 Port = Port,
+                Accounts = Account ?? Array.Empty<string>(),
             };
             gateway = MockGateway.Start(options);
             foreach (MockFault f in faults)
@@ -103,7 +107,9 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
         }
         foreach (string path in PaymentFile ?? Array.Empty<string>())
         {
-            AddBptbMockPaymentFileCommand.Upload(this, gateway, KeySource.Resolve(this, path), null, null);
+            // Uploaded before now by the gateway's own clock, so that they can be confirmed at once; and not
+            // written out: the gateway is this cmdlet's one output ($gw = Start-BptbMockGateway ... -PaymentFile ...).
+            AddBptbMockPaymentFileCommand.Upload(this, gateway, KeySource.Resolve(this, path), null, null, DateTime.UtcNow - gateway.ConfirmDelay, write: false);
         }
         WriteVerbose($"Mock gateway for partner {Partner} listening at {gateway.Url}.");
         WriteObject(gateway);
@@ -142,23 +148,29 @@ public sealed class AddBptbMockPaymentFileCommand : PSCmdlet
     [Parameter]
     public string? Email { get; set; }
 
+    [Parameter]
+    public DateTime? UploadedAt { get; set; }
+
     protected override void BeginProcessing() => ModuleFormats.EnsureLoaded(this);
 
     protected override void ProcessRecord()
     {
         foreach (string p in Path)
         {
-            Upload(this, Gateway, KeySource.Resolve(this, p), FileName, Email);
+            Upload(this, Gateway, KeySource.Resolve(this, p), FileName, Email, UploadedAt, write: true);
         }
     }
 
-    internal static void Upload(PSCmdlet cmdlet, MockGateway gateway, string path, string? fileName, string? email)
+    internal static void Upload(PSCmdlet cmdlet, MockGateway gateway, string path, string? fileName, string? email, DateTime? uploadedAt, bool write)
     {
         try
         {
-            PaymentFile file = gateway.AddPaymentFile(path, fileName, email);
-            cmdlet.WriteVerbose($"Uploaded '{file.FileName}': {file.Details.Count} payments, {file.TotalAmount} yuan, payer {file.Email}.");
-            cmdlet.WriteObject(file);
+            PaymentFile file = gateway.AddPaymentFile(path, fileName, email, uploadedAt);
+            cmdlet.WriteVerbose($"Uploaded '{file.FileName}': {file.Details.Count} payments, {file.TotalAmount} yuan, payer {file.Email}; it can be confirmed from {(file.UploadedAt + gateway.ConfirmDelay).ToLocalTime():T}.");
+            if (write)
+            {
+                cmdlet.WriteObject(file);
+            }
         }
         catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is FormatException || ex is InvalidOperationException || ex is ArgumentException)
         {

@@ -12,7 +12,7 @@ BeforeAll {
     $key = ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force
     $password = 'pay-123456'
     $gw = Start-BptbMockGateway -Partner $partner -Key $key -PaymentPassword (ConvertTo-SecureString $password -AsPlainText -Force) -TimeFactor 0.001
-    $file = Add-BptbMockPaymentFile $gw (Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv') -FileName '20111123-001.csv'
+    $file = Add-BptbMockPaymentFile $gw (Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv') -FileName '20111123-001.csv' -UploadedAt (Get-Date).AddMinutes(-6)
     $rcv = Start-BptbNotifyReceiver -LogPath (Join-Path $TestDrive 'callbacks.log') -Key $key
     $request = New-BptbConfirmUrl -Partner $partner -Email $file.Email -FileName $file.FileName -Key $key -Gateway $gw.Url `
         -ReturnUrl "$($rcv.Url)return" -NotifyUrl "$($rcv.Url)notify"

@@ -23,7 +23,7 @@ Describe 'Start-BptbMockGateway and Start-BptbNotifyReceiver' {
     }
 
     It 'runs the whole loop: upload, confirm, return, notification, verification, notify_verify' {
-        $file = Add-BptbMockPaymentFile $gw $sample -FileName '20111123-001.csv'
+        $file = Add-BptbMockPaymentFile $gw $sample -FileName '20111123-001.csv' -UploadedAt (Get-Date).AddMinutes(-6)
         $file.TotalCount | Should -Be 2
         $result = New-BptbConfirmUrl @confirm -Email $file.Email -FileName $file.FileName | Confirm-BptbMockPayment -PaymentPassword $pw
         $result.IsSuccess | Should -BeTrue
@@ -45,7 +45,7 @@ Describe 'Start-BptbMockGateway and Start-BptbNotifyReceiver' {
         $dir = Join-Path $TestDrive 'batch'
         $null = New-Item -ItemType Directory $dir
         1..5 | ForEach-Object { Copy-Item $sample (Join-Path $dir "2026112$_-001.csv") }
-        $files = Get-ChildItem $dir -Filter *.csv | Add-BptbMockPaymentFile $gw
+        $files = Get-ChildItem $dir -Filter *.csv | Add-BptbMockPaymentFile $gw -UploadedAt (Get-Date).AddMinutes(-6)
         $files.Count | Should -Be 5
         $results = $files | New-BptbConfirmUrl @confirm -Email '123@abc.com' | Confirm-BptbMockPayment -PaymentPassword $pw
         ($results | Where-Object IsSuccess).Count | Should -Be 5
@@ -54,7 +54,7 @@ Describe 'Start-BptbMockGateway and Start-BptbNotifyReceiver' {
     }
 
     It 'shows a wrong password and a tampered request as the spec codes' {
-        $file = Add-BptbMockPaymentFile $gw $sample -FileName 'a.csv'
+        $file = Add-BptbMockPaymentFile $gw $sample -FileName 'a.csv' -UploadedAt (Get-Date).AddMinutes(-6)
         $request = New-BptbConfirmUrl @confirm -Email $file.Email -FileName 'a.csv'
         ($request | Confirm-BptbMockPayment -PaymentPassword (ConvertTo-SecureString 'wrong' -AsPlainText -Force)).ResultCode | Should -Be 'USER_PASS_ERROR'
         ($request.Url.Replace('file_name=a.csv', 'file_name=b.csv') | Confirm-BptbMockPayment -PaymentPassword $pw).ResultCode | Should -Be 'ILLEGAL_SIGN'
@@ -62,8 +62,8 @@ Describe 'Start-BptbMockGateway and Start-BptbNotifyReceiver' {
     }
 
     It 'keeps one log across a receiver restart' {
-        Add-BptbMockPaymentFile $gw $sample -FileName 'r1.csv' | Out-Null
-        Add-BptbMockPaymentFile $gw $sample -FileName 'r2.csv' | Out-Null
+        Add-BptbMockPaymentFile $gw $sample -FileName 'r1.csv' -UploadedAt (Get-Date).AddMinutes(-6) | Out-Null
+        Add-BptbMockPaymentFile $gw $sample -FileName 'r2.csv' -UploadedAt (Get-Date).AddMinutes(-6) | Out-Null
         $url = $rcv.Url
         New-BptbConfirmUrl @confirm -Email '123@abc.com' -FileName 'r1.csv' | Confirm-BptbMockPayment -PaymentPassword $pw | Out-Null
         $gw.WaitForDeliveries([TimeSpan]::FromSeconds(10)) | Should -BeTrue
@@ -82,7 +82,7 @@ Describe 'Start-BptbMockGateway and Start-BptbNotifyReceiver' {
     }
 
     It 'refuses a payment file uploaded twice under one name' {
-        Add-BptbMockPaymentFile $gw $sample -FileName 'same.csv' | Out-Null
+        Add-BptbMockPaymentFile $gw $sample -FileName 'same.csv' -UploadedAt (Get-Date).AddMinutes(-6) | Out-Null
         Add-BptbMockPaymentFile $gw $sample -FileName 'same.csv' -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'PaymentFileRefused,*'
         $err[0].Exception.Message | Should -Match 'FILE_NAME_REPEAT'
@@ -134,5 +134,60 @@ Describe 'Start-BptbNotifyReceiver -Wait, as a service' {
             if ($p -and -not $p.HasExited) { $p.Kill() }
             $gw | Stop-BptbMockGateway
         }
+    }
+}
+
+Describe 'The local gateway keeps Alipay''s rules' {
+    BeforeEach {
+        $gw = Start-BptbMockGateway -Partner $partner -Key $key -PaymentPassword $pw -TimeFactor 0.0005 -Balance 0.05 -PaymentFile $sample
+        $log = Join-Path $TestDrive "rules-$([guid]::NewGuid().ToString('N')).log"
+        $rcv = Start-BptbNotifyReceiver -LogPath $log -Key $key -Partner $partner -Gateway $gw.Url
+        $confirm = @{ Partner = $partner; Key = $key; Gateway = $gw.Url; ReturnUrl = "$($rcv.Url)return"; NotifyUrl = "$($rcv.Url)notify"; Email = '123@abc.com' }
+    }
+    AfterEach {
+        $rcv | Stop-BptbNotifyReceiver
+        $gw | Stop-BptbMockGateway
+    }
+
+    It 'gives the gateway alone from Start-BptbMockGateway -PaymentFile, and the file under its own name' {
+        @($gw).Count | Should -Be 1
+        $gw.Url | Should -Match '^http://127\.0\.0\.1:\d+/gateway\.do$'
+        $gw.Files.Keys | Should -Contain 'sample-payment-file-gbk.csv'
+    }
+
+    It 'outputs the account a file was uploaded as' {
+        (Add-BptbMockPaymentFile $gw $sample -FileName 'as.csv' -Email 'finance@abc.com').Email | Should -Be 'finance@abc.com'
+    }
+
+    It 'refuses a confirmation in the first 5 minutes after the upload with FILE_NOT_EXIST' {
+        Add-BptbMockPaymentFile $gw $sample -FileName 'now.csv' | Out-Null
+        (New-BptbConfirmUrl @confirm -FileName 'now.csv' | Confirm-BptbMockPayment -PaymentPassword $pw).ResultCode | Should -Be 'FILE_NOT_EXIST'
+        Start-Sleep -Milliseconds ($gw.ConfirmDelay.TotalMilliseconds + 50)
+        (New-BptbConfirmUrl @confirm -FileName 'now.csv' | Confirm-BptbMockPayment -PaymentPassword $pw).ResultCode | Should -Be 'USER_CONFIRM_SUCC'
+    }
+
+    It 'holds a batch short of balance until a top-up, and the ledger''s Waiting clears' {
+        $big = Join-Path $TestDrive 'big.csv'
+        $text = [Text.Encoding]::GetEncoding(936).GetString([IO.File]::ReadAllBytes($sample)).Replace('0.01,', '0.50,').Replace(',0.02,', ',1.00,')
+        [IO.File]::WriteAllBytes($big, [Text.Encoding]::GetEncoding(936).GetBytes($text))
+        Add-BptbMockPaymentFile $gw $big -UploadedAt (Get-Date).AddMinutes(-6) | Out-Null
+        New-BptbConfirmUrl @confirm -FileName 'big.csv' | Confirm-BptbMockPayment -PaymentPassword $pw | Out-Null
+        $gw.WaitForDeliveries([TimeSpan]::FromSeconds(10)) | Should -BeTrue
+        $db = Join-Path $TestDrive "topup-$([guid]::NewGuid().ToString('N')).db"
+        Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db | Out-Null
+        (Get-BptbBatchStatus -Ledger $db -FileName 'big.csv').Waiting | Should -BeTrue
+        $gw.WaitingFiles | Should -Be @('big.csv')
+        $gw.TopUp(1)
+        $gw.WaitForDeliveries([TimeSpan]::FromSeconds(10)) | Should -BeTrue
+        $new = Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db | Where-Object IsNewEvent
+        $new.Event | Should -Be @('Processed')
+        $status = Get-BptbBatchStatus -Ledger $db -FileName 'big.csv'
+        $status.Waiting | Should -BeFalse
+        $status.ResultNotified | Should -BeTrue
+        $gw.Balance | Should -Be 0.05
+    }
+
+    It 'answers USER_NOT_EXIST for an email that is no Alipay account' {
+        (New-BptbConfirmUrl @confirm -FileName 'sample-payment-file-gbk.csv' -Email 'nobody@abc.com' | Confirm-BptbMockPayment -PaymentPassword $pw).ResultCode | Should -Be 'USER_NOT_EXIST'
     }
 }

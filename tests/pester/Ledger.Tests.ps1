@@ -240,12 +240,12 @@ Describe 'Get-BptbBatchStatus' {
             # notify_verify is asked by the receiver, before it answers success: afterwards the id has expired.
             $rcv = Start-BptbNotifyReceiver -LogPath $log -Key $key -Partner $partner -Gateway $gw.Url
             $sample = Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv'
-            Add-BptbMockPaymentFile $gw $sample -FileName 'small.csv' | Out-Null
+            Add-BptbMockPaymentFile $gw $sample -FileName 'small.csv' -UploadedAt (Get-Date).AddMinutes(-6) | Out-Null
             $big = Join-Path $TestDrive 'big.csv'
             # the sample's two payments of 0.01, made 0.50 each: more than the 0.05 balance
             $text = [Text.Encoding]::GetEncoding(936).GetString([IO.File]::ReadAllBytes($sample)).Replace('0.01,', '0.50,').Replace(',0.02,', ',1.00,')
             [IO.File]::WriteAllBytes($big, [Text.Encoding]::GetEncoding(936).GetBytes($text))
-            Add-BptbMockPaymentFile $gw $big -FileName 'big.csv' | Out-Null
+            Add-BptbMockPaymentFile $gw $big -FileName 'big.csv' -UploadedAt (Get-Date).AddMinutes(-6) | Out-Null
             $rcv.FailNext(3)   # the two returns (GET) and at least one notification, which Alipay then sends again
             'small.csv', 'big.csv' | New-BptbConfirmUrl -Partner $partner -Email '123@abc.com' -Key $key -Gateway $gw.Url -ReturnUrl "$($rcv.Url)return" -NotifyUrl "$($rcv.Url)notify" |
                 Confirm-BptbMockPayment -PaymentPassword $pw | Out-Null
@@ -288,7 +288,7 @@ Describe 'The scheduled reconciliation example' {
             $pub = Join-Path $dir 'alipay_public.pem'
             Set-Content $pub $gw.AlipayPublicKey
             $rcv = Start-BptbNotifyReceiver -LogPath (Join-Path $dir 'callbacks.log') -PublicKeyPath $pub -Partner $partner -Gateway $gw.Url
-            Add-BptbMockPaymentFile $gw (Join-Path $vectors 'sample-payment-file-gbk.csv') -FileName 'r.csv' | Out-Null
+            Add-BptbMockPaymentFile $gw (Join-Path $vectors 'sample-payment-file-gbk.csv') -FileName 'r.csv' -UploadedAt (Get-Date).AddMinutes(-6) | Out-Null
             New-BptbConfirmUrl -Partner $partner -Email '123@abc.com' -FileName 'r.csv' -PrivateKeyPath (Join-Path $vectors 'rsa2048.pk8.pem') -Gateway $gw.Url `
                 -ReturnUrl "$($rcv.Url)return" -NotifyUrl "$($rcv.Url)notify" | Confirm-BptbMockPayment -PaymentPassword $pw | Out-Null
             $gw.WaitForDeliveries([TimeSpan]::FromSeconds(10)) | Should -BeTrue

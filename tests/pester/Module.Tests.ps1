@@ -24,7 +24,7 @@ foreach (`$k in 'rsa2048', 'dsa1024') {
     # The merchant's key signs the request (BouncyCastle parses it); the local gateway verifies it, answers
     # with a return signed by its own generated key, which Test-BptbNotification verifies.
     `$gw = Start-BptbMockGateway -Partner 2088002464631181 -PublicKeyPath "$vectors/`$k.pub.pem" -PaymentPassword `$pw
-    Add-BptbMockPaymentFile `$gw "$vectors/sample-payment-file-gbk.csv" -FileName a.csv | Out-Null
+    Add-BptbMockPaymentFile `$gw "$vectors/sample-payment-file-gbk.csv" -FileName a.csv -UploadedAt (Get-Date).AddMinutes(-6) | Out-Null
     `$c = New-BptbConfirmUrl -Partner 2088002464631181 -Email 123@abc.com -FileName a.csv -ReturnUrl http://127.0.0.1:9/r -PrivateKeyPath "$vectors/`$k.pk8.pem" -Gateway `$gw.Url |
         Confirm-BptbMockPayment -PaymentPassword `$pw
     `$alipay = if (`$k -eq 'rsa2048') { `$gw.AlipayPublicKey } else { `$gw.AlipayDsaPublicKey }
@@ -142,7 +142,7 @@ Describe 'Formats' {
         @{ Type = 'ConfirmRequest'; Make = { New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force) }; Header = '^\s*FileName\s+SignType\s+Url' }
         @{ Type = 'NotificationResult'; Make = { 'a=1&sign=x&sign_type=MD5' | Test-BptbNotification -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force) }; Header = '^\s*IsValid\s+Kind\s+FileName\s+Event\s+New\s+Result\s+Reason' }
         @{ Type = 'ErrorCode'; Make = { Get-BptbErrorCode SYSTEM_ERROR }; Header = '^\s*Code\s+Section\s+StopAll\s+Meaning\s+Description' }
-        @{ Type = 'PaymentFile'; Make = { $g = Start-BptbMockGateway -Partner 2088002464631181; try { Add-BptbMockPaymentFile $g (Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv') } finally { $g | Stop-BptbMockGateway } }; Header = '^\s*FileName\s+Email\s+TotalCount' }
+        @{ Type = 'PaymentFile'; Make = { $g = Start-BptbMockGateway -Partner 2088002464631181; try { Add-BptbMockPaymentFile $g (Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv') -UploadedAt (Get-Date).AddMinutes(-6) } finally { $g | Stop-BptbMockGateway } }; Header = '^\s*FileName\s+Email\s+TotalCount' }
         @{ Type = 'NotifyReceiver'; Make = { $r = Start-BptbNotifyReceiver -LogPath (Join-Path $TestDrive 'f.log'); $r | Stop-BptbNotifyReceiver; $r }; Header = '^\s*IsRunning\s+Received\s+Url' }
     ) {
         $obj = & $Make

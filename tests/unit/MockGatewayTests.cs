@@ -80,7 +80,7 @@ public sealed class MockGatewayTests : IDisposable
     public async Task The_spec_sample_file_is_confirmed_returned_and_notified()
     {
         NotifyReceiver receiver = StartReceiver();
-        PaymentFile file = _gateway.AddPaymentFile(Path.Combine(Vectors.Dir, "sample-payment-file-gbk.csv"), "20111123-001.csv");
+        PaymentFile file = _gateway.AddPaymentFile(Path.Combine(Vectors.Dir, "sample-payment-file-gbk.csv"), "20111123-001.csv", uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         Assert.Equal(2, file.Details.Count);
         Assert.Equal("王建斌", file.Details[0].Name);
         Assert.Equal(0.02m, file.TotalAmount);
@@ -108,7 +108,7 @@ public sealed class MockGatewayTests : IDisposable
     public async Task Non_success_answers_are_retried_until_success_same_notify_id_all_logged()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("f1.csv", PaymentFile(3));
+        _gateway.AddPaymentFile("f1.csv", PaymentFile(3), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         // Returns come by GET, notifications by POST; fail the two POSTs that follow the confirmation.
         receiver.FailNext(3); // the return (GET) and the first two notifications fail
         MockConfirmation c = await MockBrowser.ConfirmAsync(Request(receiver, "f1.csv").Url, Password);
@@ -132,7 +132,7 @@ public sealed class MockGatewayTests : IDisposable
         string prefix = receiver.Url;
         for (int i = 0; i < 10; i++)
         {
-            _gateway.AddPaymentFile($"r{i}.csv", PaymentFile(1));
+            _gateway.AddPaymentFile($"r{i}.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         }
         for (int i = 0; i < 5; i++)
         {
@@ -167,7 +167,7 @@ public sealed class MockGatewayTests : IDisposable
         const int count = 200;
         for (int i = 0; i < count; i++)
         {
-            _gateway.AddPaymentFile($"p{i:D3}.csv", PaymentFile(2));
+            _gateway.AddPaymentFile($"p{i:D3}.csv", PaymentFile(2), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         }
         string[] urls = Enumerable.Range(0, count).Select(i => Request(receiver, $"p{i:D3}.csv").Url).ToArray();
         using var gate = new SemaphoreSlim(32);
@@ -205,8 +205,8 @@ public sealed class MockGatewayTests : IDisposable
     public async Task The_gateway_answers_with_the_spec_codes()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("ok.csv", PaymentFile(1));
-        _gateway.AddPaymentFile("bad.csv", PaymentFile(2, account: "not-digits!"));
+        _gateway.AddPaymentFile("ok.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        _gateway.AddPaymentFile("bad.csv", PaymentFile(2, account: "not-digits!"), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         string ok = Request(receiver, "ok.csv").Url;
 
         Assert.Equal("ILLEGAL_SIGN", (await MockBrowser.ConfirmAsync(ok.Replace("file_name=ok.csv", "file_name=ok2.csv"), Password)).ResultCode);
@@ -218,7 +218,7 @@ public sealed class MockGatewayTests : IDisposable
 
         MockConfirmation missing = await MockBrowser.ConfirmAsync(Request(receiver, "nope.csv").Url, Password);
         Assert.Equal(("FILE_NOT_EXIST", (bool?)false), (missing.ResultCode, missing.IsSuccess));
-        Assert.Equal("ACCOUNT_NOT_CONSISTENT", (await MockBrowser.ConfirmAsync(Request(receiver, "ok.csv", email: "other@abc.com").Url, Password)).ResultCode);
+        Assert.Equal("USER_NOT_EXIST", (await MockBrowser.ConfirmAsync(Request(receiver, "ok.csv", email: "other@abc.com").Url, Password)).ResultCode);
         Assert.Equal("DETAIL_VALIDATED_FAIL", (await MockBrowser.ConfirmAsync(Request(receiver, "bad.csv").Url, Password)).ResultCode);
         MockConfirmation wrong = await MockBrowser.ConfirmAsync(ok, "wrong password");
         Assert.Equal(("USER_PASS_ERROR", (bool?)null), (wrong.ResultCode, wrong.IsSuccess));
@@ -231,7 +231,7 @@ public sealed class MockGatewayTests : IDisposable
     public async Task A_short_balance_sends_the_unfreeze_notification()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("big.csv", PaymentFile(2, amount: 600m));
+        _gateway.AddPaymentFile("big.csv", PaymentFile(2, amount: 600m), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, "big.csv").Url, Password)).IsSuccess);
         Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
         Assert.Equal("bptb_unfreeze_notify", Assert.Single(_gateway.Deliveries).NotifyType);
@@ -243,7 +243,7 @@ public sealed class MockGatewayTests : IDisposable
     {
         using var gateway = MockGateway.Start(new MockGatewayOptions { Partner = Partner, MerchantPublicKey = Vectors.Text("rsa2048.pub.pem"), PaymentPassword = Password, TimeFactor = 0.0005 });
         NotifyReceiver receiver = StartReceiver();
-        gateway.AddPaymentFile("rsa.csv", PaymentFile(1));
+        gateway.AddPaymentFile("rsa.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - gateway.ConfirmDelay);
         using Signer merchant = KeyLoader.LoadPrivateKey(Vectors.Text("rsa2048.pk8.pem"), "test");
         string url = new ConfirmRequestBuilder(Partner, Payer, receiver.Url + "return", receiver.Url + "notify", BptbCharset.Get("gbk"), merchant, gateway.Url).Build("rsa.csv").Url;
         MockConfirmation c = await MockBrowser.ConfirmAsync(url, Password);
@@ -269,7 +269,7 @@ public sealed class MockGatewayTests : IDisposable
     public async Task The_receiver_checks_the_whole_body_as_the_merchant_reads_it()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("s.csv", PaymentFile(1));
+        _gateway.AddPaymentFile("s.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, "s.csv").Url, Password)).IsSuccess);
         Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
         string genuine = NotifyLines()[0].Split('\t')[5];
@@ -296,5 +296,69 @@ public sealed class MockGatewayTests : IDisposable
         Assert.StartsWith("invalid:", lines[0].Split('\t')[3], StringComparison.Ordinal);
         Assert.Equal("%00%01%02%0A%09%C8%FF", lines[1].Split('\t')[5]);
         Assert.Equal(6, lines[1].Split('\t').Length);
+    }
+
+    [Fact]
+    public async Task A_confirmation_too_soon_after_the_upload_or_after_15_days_finds_no_file()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        // TimeFactor 0.0005: 5 minutes are 150 ms, 15 days 648 s.
+        _gateway.AddPaymentFile("early.csv", PaymentFile(1));
+        MockConfirmation early = await MockBrowser.ConfirmAsync(Request(receiver, "early.csv").Url, Password);
+        Assert.Equal("FILE_NOT_EXIST", early.ResultCode);
+        Assert.False(early.IsSuccess);
+        await Task.Delay(_gateway.ConfirmDelay + TimeSpan.FromMilliseconds(50));
+        Assert.Equal("USER_CONFIRM_SUCC", (await MockBrowser.ConfirmAsync(Request(receiver, "early.csv").Url, Password)).ResultCode);
+
+        _gateway.AddPaymentFile("old.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - TimeSpan.FromSeconds(700));
+        Assert.Equal("FILE_NOT_EXIST", (await MockBrowser.ConfirmAsync(Request(receiver, "old.csv").Url, Password)).ResultCode);
+    }
+
+    [Fact]
+    public async Task An_email_that_is_no_alipay_account_is_user_not_exist_and_another_payers_is_account_not_consistent()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        _gateway.AddPaymentFile("mine.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        _gateway.AddPaymentFile("theirs.csv", PaymentFile(1), email: "other@abc.com", uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        Assert.Equal("USER_NOT_EXIST", (await MockBrowser.ConfirmAsync(Request(receiver, "mine.csv", email: "nobody@abc.com").Url, Password)).ResultCode);
+        Assert.Equal("ACCOUNT_NOT_CONSISTENT", (await MockBrowser.ConfirmAsync(Request(receiver, "mine.csv", email: "other@abc.com").Url, Password)).ResultCode);
+    }
+
+    [Fact]
+    public async Task A_batch_short_of_balance_waits_and_is_processed_after_a_top_up()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        _gateway.AddPaymentFile("big.csv", PaymentFile(2, amount: 600m), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, "big.csv").Url, Password)).IsSuccess);
+        Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
+        Assert.Equal("bptb_unfreeze_notify", Assert.Single(_gateway.Deliveries).NotifyType);
+        Assert.Equal(new[] { "big.csv" }, _gateway.WaitingFiles);
+        _gateway.TopUp(300m);
+        Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
+        Assert.Equal(new[] { "bptb_unfreeze_notify", "bptb_result_notify" }, _gateway.Deliveries.Select(d => d.NotifyType).ToArray());
+        Assert.Empty(_gateway.WaitingFiles);
+        Assert.Equal(100m, _gateway.Balance);
+    }
+
+    [Fact]
+    public async Task A_confirm_request_posted_as_a_multipart_form_to_the_charset_action_is_accepted()
+    {
+        NotifyReceiver receiver = StartReceiver();
+        _gateway.AddPaymentFile("form.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        ConfirmRequest request = Request(receiver, "form.csv");
+        using var form = new MultipartFormDataContent();
+        foreach (System.Collections.DictionaryEntry e in request.Parameters)
+        {
+            var field = new StringContent((string)e.Value!, Encoding.UTF8);
+            field.Headers.ContentType = null;
+            form.Add(field, (string)e.Key);
+        }
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using HttpResponseMessage page = await http.PostAsync(_gateway.Url + "?_input_charset=utf-8", form);
+        string html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(200, (int)page.StatusCode);
+        Assert.DoesNotContain("error-code", html, StringComparison.Ordinal);
+        Assert.Contains("form.csv", html, StringComparison.Ordinal);
+        Assert.Equal("page", _gateway.Requests.Last().Answer);
     }
 }

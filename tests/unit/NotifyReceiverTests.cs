@@ -126,7 +126,7 @@ public sealed class NotifyReceiverTests : IDisposable
         var gateway = MockGateway.Start(new MockGatewayOptions { Partner = Partner, Md5Key = Md5Key, PaymentPassword = "pay-123456", TimeFactor = 0.0005 });
         _owned.Add(gateway);
         NotifyReceiver r = Start(gateway);
-        gateway.AddPaymentFile(Path.Combine(Vectors.Dir, "sample-payment-file-gbk.csv"), "20111123-001.csv");
+        gateway.AddPaymentFile(Path.Combine(Vectors.Dir, "sample-payment-file-gbk.csv"), "20111123-001.csv", uploadedAt: DateTime.UtcNow - gateway.ConfirmDelay);
         using var signer = new Md5Signer(Md5Key);
         var builder = new ConfirmRequestBuilder(Partner, "123@abc.com", r.Url + "return", r.Url + "notify", BptbCharset.Utf8, signer, gateway.Url);
         MockConfirmation c = await MockBrowser.ConfirmAsync(builder.Build("20111123-001.csv").Url, "pay-123456");

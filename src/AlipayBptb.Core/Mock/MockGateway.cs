@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.IO;
 using System.Net;
 using System.Net.Http;
@@ -29,6 +30,12 @@ public sealed class MockGateway : IDisposable
         TimeSpan.FromHours(2), TimeSpan.FromHours(6), TimeSpan.FromHours(15),
     };
 
+    /// <summary>Rules 4-1: confirm at least 5 minutes after the upload...</summary>
+    public static readonly TimeSpan ConfirmNotBefore = TimeSpan.FromMinutes(5);
+
+    /// <summary>...and within 15 days of it.</summary>
+    public static readonly TimeSpan ConfirmNotAfter = TimeSpan.FromDays(15);
+
     private static readonly HttpClient Delivery = new(new HttpClientHandler { AllowAutoRedirect = false, UseProxy = false })
     {
         Timeout = TimeSpan.FromSeconds(15),
@@ -45,11 +52,14 @@ public sealed class MockGateway : IDisposable
     private readonly Dictionary<SignType, Signer> _requestVerifiers = new();
     private readonly Dictionary<SignType, Lazy<Signer>> _answerSigners = new();
     private readonly AlipayKeys _alipayKeys;
+    private readonly List<(PendingConfirm Confirm, decimal Amount)> _waiting = new();
+    private decimal? _balance;
     private int _deliveriesInFlight;
 
     private MockGateway(MockGatewayOptions options)
     {
         _options = options;
+        _balance = options.Balance;
         if (!string.IsNullOrEmpty(options.Md5Key))
         {
             _requestVerifiers[SignType.MD5] = new Md5Signer(options.Md5Key.AsSpan());
@@ -123,21 +133,76 @@ public sealed class MockGateway : IDisposable
     /// <summary>Starts a gateway that knows only a partner: notify_verify answers, no confirmations.</summary>
     public static MockGateway Start(string partner, int port = 0) => Start(new MockGatewayOptions { Partner = partner, Port = port });
 
-    /// <summary>"Uploads" a payment file (bptb_pay_file_confirm's CSV, GBK) as the payer <paramref name="email"/> (default: the file's own 支付宝账号).</summary>
-    public PaymentFile AddPaymentFile(string fileName, byte[] content, string? email = null)
+    /// <summary>
+    /// "Uploads" a payment file (bptb_pay_file_confirm's CSV, GBK) as the payer <paramref name="email"/> (default:
+    /// the file's own 支付宝账号), at <paramref name="uploadedAt"/> (default now; earlier for a file uploaded before,
+    /// since a confirmation is refused in the first 5 minutes after the upload, rules 4-1).
+    /// </summary>
+    public PaymentFile AddPaymentFile(string fileName, byte[] content, string? email = null, DateTime? uploadedAt = null)
     {
         ConfirmRequestBuilder.CheckFileName(fileName);
-        PaymentFile file = PaymentFile.Parse(fileName, content);
-        var uploaded = new UploadedFile(file, string.IsNullOrEmpty(email) ? file.Email : email!);
-        if (!_files.TryAdd(fileName, uploaded))
+        PaymentFile parsed = PaymentFile.Parse(fileName, content);
+        PaymentFile file = parsed.AsUploaded(string.IsNullOrEmpty(email) ? parsed.Email : email!, (uploadedAt ?? DateTime.UtcNow).ToUniversalTime());
+        if (!_files.TryAdd(fileName, new UploadedFile(file)))
         {
             throw new InvalidOperationException($"A file named '{fileName}' was uploaded already (FILE_NAME_REPEAT): the file name is the batch's identity.");
         }
         return file;
     }
 
-    public PaymentFile AddPaymentFile(string path, string? fileName = null, string? email = null) =>
-        AddPaymentFile(fileName ?? Path.GetFileName(path), File.ReadAllBytes(path), email);
+    public PaymentFile AddPaymentFile(string path, string? fileName = null, string? email = null, DateTime? uploadedAt = null) =>
+        AddPaymentFile(fileName ?? Path.GetFileName(path), File.ReadAllBytes(path), email, uploadedAt);
+
+    /// <summary>What is left of the payer's balance (yuan), or null when it is unlimited.</summary>
+    public decimal? Balance
+    {
+        get
+        {
+            lock (_waiting)
+            {
+                return _balance;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="amount"/> yuan to the payer's balance; each batch that waits for money (it got
+    /// bptb_unfreeze_notify) and now fits is processed, in the order confirmed, and gets bptb_result_notify.
+    /// </summary>
+    public void TopUp(decimal amount)
+    {
+        if (amount <= 0m)
+        {
+            throw new ArgumentOutOfRangeException(nameof(amount), "A top-up is a positive amount.");
+        }
+        var ready = new List<PendingConfirm>();
+        lock (_waiting)
+        {
+            _balance = (_balance ?? 0m) + amount;
+            while (_waiting.Count > 0 && _waiting[0].Amount <= _balance)
+            {
+                _balance -= _waiting[0].Amount;
+                ready.Add(_waiting[0].Confirm);
+                _waiting.RemoveAt(0);
+            }
+        }
+        foreach (PendingConfirm confirm in ready)
+        {
+            StartDelivery(confirm, balanceShort: false);
+        }
+    }
+
+    /// <summary>Batches confirmed but waiting for money (bptb_unfreeze_notify sent), oldest first.</summary>
+    public string[] WaitingFiles
+    {
+        get
+        {
+            lock (_waiting)
+            {
+                return _waiting.ConvertAll(w => w.Confirm.FileName).ToArray();
+            }
+        }
+    }
 
     /// <summary>Makes a new notify id as Alipay would (34 hex digits) and remembers it as issued.</summary>
     public string IssueNotifyId()
@@ -205,7 +270,10 @@ public sealed class MockGateway : IDisposable
             // Parameters are decoded in the charset the request names: find it before decoding anything.
             string? charsetName = FindRawParameter(raw, "_input_charset");
             BptbCharset charset = BptbCharset.TryGet(charsetName, out BptbCharset c) ? c : BptbCharset.Utf8;
-            ParameterRead read = ParameterReader.Read(raw.Length == 0 ? "service=" : raw, charset);
+            string? contentType = context.Header("Content-Type");
+            ParameterRead read = contentType != null && contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+                ? MultipartForm.Read(contentType, context.Body, context.BodyLength, rawQuery, ref charsetName, ref charset)
+                : ParameterReader.Read(raw.Length == 0 ? "service=" : raw, charset);
             ParameterList parameters = read.Parameters;
             string service = parameters["service"] ?? string.Empty;
             switch (service)
@@ -321,6 +389,11 @@ public sealed class MockGateway : IDisposable
         }
         var confirm = new PendingConfirm(fileName!, email!, returnUrl!, p["notify_url"], signType, charset);
         string? failure = !_files.TryGetValue(fileName!, out UploadedFile? file) ? "FILE_NOT_EXIST"
+            // Rules 4-1: the file's details are checked for about 5 minutes after the upload, and a file is kept
+            // for confirmation 15 days: before and after, Alipay finds no file to confirm.
+            : DateTime.UtcNow - file.File.UploadedAt < Scaled(ConfirmNotBefore) ? "FILE_NOT_EXIST"
+            : DateTime.UtcNow - file.File.UploadedAt > Scaled(ConfirmNotAfter) ? "FILE_NOT_EXIST"
+            : !IsAccount(email!) ? "USER_NOT_EXIST"
             : !string.Equals(file.Email, email, StringComparison.OrdinalIgnoreCase) ? "ACCOUNT_NOT_CONSISTENT"
             : file.Confirmed ? "USER_CONFIRM_SUCC"
             : file.File.AllDetailsFail ? "DETAIL_VALIDATED_FAIL"
@@ -368,11 +441,22 @@ public sealed class MockGateway : IDisposable
             return;
         }
         Record(context, "confirm", null, confirm.FileName, "USER_CONFIRM_SUCC");
-        if (!string.IsNullOrEmpty(confirm.NotifyUrl))
+        // The batch is paid from the balance; short of it, it waits for a top-up (spec 7.3: bptb_unfreeze_notify).
+        bool balanceShort;
+        lock (_waiting)
         {
-            bool short_ = _options.Balance.HasValue && file.File.PayableAmount > _options.Balance.Value;
-            StartDelivery(confirm, short_);
+            decimal amount = file.File.PayableAmount;
+            balanceShort = _balance.HasValue && (amount > _balance.Value || _waiting.Count > 0);
+            if (balanceShort)
+            {
+                _waiting.Add((confirm, amount));
+            }
+            else if (_balance.HasValue)
+            {
+                _balance -= amount;
+            }
         }
+        StartDelivery(confirm, balanceShort);
         await Redirect(context, ReturnUrl(confirm, true, "USER_CONFIRM_SUCC"));
     }
 
@@ -411,6 +495,10 @@ public sealed class MockGateway : IDisposable
 
     private void StartDelivery(PendingConfirm confirm, bool balanceShort)
     {
+        if (string.IsNullOrEmpty(confirm.NotifyUrl))
+        {
+            return; // no notify_url, no notification (spec 3 (4))
+        }
         string notifyId = IssueNotifyId();
         string notifyType = balanceShort ? "bptb_unfreeze_notify" : "bptb_result_notify";
         DateTime beijing = DateTime.UtcNow.AddHours(8);
@@ -475,6 +563,31 @@ public sealed class MockGateway : IDisposable
         }
     }
 
+    /// <summary>How long after an upload a confirmation is accepted, in this gateway's clock (5 minutes × TimeFactor).</summary>
+    public TimeSpan ConfirmDelay => Scaled(ConfirmNotBefore);
+
+    private TimeSpan Scaled(TimeSpan t) => TimeSpan.FromTicks((long)(t.Ticks * _options.TimeFactor));
+
+    // The Alipay accounts this gateway knows: the payers of uploaded files, and those the options name.
+    private bool IsAccount(string email)
+    {
+        foreach (string a in _options.Accounts)
+        {
+            if (string.Equals(a, email, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        foreach (UploadedFile f in _files.Values)
+        {
+            if (string.Equals(f.Email, email, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private async Task ErrorPageAsync(HttpExchange context, string service, string? fileName, string code)
     {
         Record(context, service, null, fileName, code);
@@ -491,15 +604,14 @@ public sealed class MockGateway : IDisposable
 
     private sealed class UploadedFile
     {
-        public UploadedFile(PaymentFile file, string email)
+        public UploadedFile(PaymentFile file)
         {
             File = file;
-            Email = email;
         }
 
         public PaymentFile File { get; }
 
-        public string Email { get; }
+        public string Email => File.Email;
 
         public bool Confirmed { get; set; }
     }

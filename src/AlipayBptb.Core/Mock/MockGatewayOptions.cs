@@ -17,10 +17,19 @@ public sealed class MockGatewayOptions
     /// <summary>The payer account's payment password (支付密码), asked on the confirm page.</summary>
     public string PaymentPassword { get; set; } = string.Empty;
 
-    /// <summary>The payer's balance in yuan: a batch that pays more gets bptb_unfreeze_notify. Null: enough for anything.</summary>
+    /// <summary>
+    /// The payer's balance in yuan: each processed batch takes its amount from it, and a batch that pays more
+    /// than is left gets bptb_unfreeze_notify and waits until <see cref="MockGateway.TopUp"/>. Null: enough for anything.
+    /// </summary>
     public decimal? Balance { get; set; }
 
-    /// <summary>Scales the notification retry schedule (2m, 10m, 10m, 1h, 2h, 6h, 15h): 0.001 makes 2 minutes 120 ms.</summary>
+    /// <summary>Alipay accounts that exist besides the payers of uploaded files: a confirm request for any other email is USER_NOT_EXIST.</summary>
+    public string[] Accounts { get; set; } = System.Array.Empty<string>();
+
+    /// <summary>
+    /// Scales the gateway's clock: the notification retry schedule (2m, 10m, 10m, 1h, 2h, 6h, 15h) and the
+    /// confirm window after an upload (at least 5 minutes, at most 15 days): 0.001 makes 2 minutes 120 ms.
+    /// </summary>
     public double TimeFactor { get; set; } = 1.0;
 
     /// <summary>The port on 127.0.0.1; 0 picks a free one.</summary>

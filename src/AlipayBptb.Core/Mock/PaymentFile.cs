@@ -109,8 +109,20 @@ public sealed class PaymentFile
     public decimal TotalAmount { get; }
     public int TotalCount { get; }
 
-    /// <summary>The payer account that uploaded the file (the summary line's 支付宝账号).</summary>
-    public string Email { get; }
+    /// <summary>The payer account that uploaded the file: the summary line's 支付宝账号, unless it was uploaded as another account.</summary>
+    public string Email { get; private set; }
+
+    /// <summary>When it was uploaded (UTC): the confirm rules count from here (rules 4-1: at least 5 minutes, at most 15 days).</summary>
+    public DateTime UploadedAt { get; private set; }
+
+    /// <summary>A copy as uploaded: by <paramref name="payer"/>, at <paramref name="uploadedAt"/>.</summary>
+    internal PaymentFile AsUploaded(string payer, DateTime uploadedAt)
+    {
+        var copy = (PaymentFile)MemberwiseClone();
+        copy.Email = payer;
+        copy.UploadedAt = uploadedAt;
+        return copy;
+    }
 
     public IReadOnlyList<PaymentDetail> Details { get; }
 
