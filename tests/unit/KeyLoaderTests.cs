@@ -79,4 +79,36 @@ public class KeyLoaderTests
         var cut = Assert.Throws<KeyFormatException>(() => KeyLoader.LoadPrivateKey(pem[..(pem.Length / 2)], "the test key"));
         Assert.DoesNotContain(body[30..50], cut.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_key_file_openssl_dsaparam_genkey_writes_is_read_past_its_parameters_block()
+    {
+        string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "bptb-dsaparam-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(dir);
+        try
+        {
+            string key = System.IO.Path.Combine(dir, "dsa.pem");
+            string pub = System.IO.Path.Combine(dir, "dsa.pub.pem");
+            Assert.Equal(0, Vectors.OpenSsl("dsaparam", "-genkey", "-out", key, "1024").ExitCode);
+            string text = System.IO.File.ReadAllText(key);
+            Assert.StartsWith("-----BEGIN DSA PARAMETERS-----", text, StringComparison.Ordinal);
+            Assert.Equal(0, Vectors.OpenSsl("dsa", "-in", key, "-pubout", "-out", pub).ExitCode);
+            // As openssl 3 writes it (parameters, then PKCS#8), and as older ones did (then BEGIN DSA PRIVATE KEY).
+            string traditional = System.IO.Path.Combine(dir, "dsa.trad.pem");
+            Assert.Equal(0, Vectors.OpenSsl("pkey", "-in", key, "-traditional", "-out", traditional).ExitCode);
+            string parameters = text.Substring(0, text.IndexOf("-----END DSA PARAMETERS-----", StringComparison.Ordinal) + 28) + "\n";
+            using Signer verifier = KeyLoader.LoadPublicKey(System.IO.File.ReadAllText(pub), "the public key");
+            foreach (string form in new[] { text, parameters + System.IO.File.ReadAllText(traditional) })
+            {
+                using Signer signer = KeyLoader.LoadPrivateKey(form, "the key file");
+                Assert.Equal(SignType.DSA, signer.SignType);
+                string sign = signer.Sign("a=1&b=2", BptbCharset.Utf8);
+                Assert.True(verifier.Verify("a=1&b=2", BptbCharset.Utf8, sign).IsValid);
+            }
+        }
+        finally
+        {
+            System.IO.Directory.Delete(dir, true);
+        }
+    }
 }

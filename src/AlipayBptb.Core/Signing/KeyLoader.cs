@@ -217,20 +217,36 @@ public static class KeyLoader
         {
             return (null, Base64(text, source));
         }
-        int labelStart = begin + 11;
-        int labelEnd = text.IndexOf("-----", labelStart, StringComparison.Ordinal);
-        if (labelEnd < 0)
+        while (true)
         {
-            throw NotAKey(source);
+            int labelStart = begin + 11;
+            int labelEnd = text.IndexOf("-----", labelStart, StringComparison.Ordinal);
+            if (labelEnd < 0)
+            {
+                throw NotAKey(source);
+            }
+            string label = text.Substring(labelStart, labelEnd - labelStart).Trim();
+            string endMarker = "-----END " + label + "-----";
+            int bodyStart = labelEnd + 5;
+            int end = text.IndexOf(endMarker, bodyStart, StringComparison.Ordinal);
+            if (end < 0)
+            {
+                throw new KeyFormatException($"{Capital(source)} has '-----BEGIN {label}-----' but no '{endMarker}': the PEM is cut short.");
+            }
+            // 'openssl dsaparam -genkey' writes the DSA PARAMETERS block first, then the key: the key is
+            // self-contained, so parameter blocks before it are passed over.
+            int next = text.IndexOf("-----BEGIN ", end, StringComparison.Ordinal);
+            if (label.EndsWith(" PARAMETERS", StringComparison.Ordinal) && next >= 0)
+            {
+                begin = next;
+                continue;
+            }
+            return Body(text, label, bodyStart, end, source);
         }
-        string label = text.Substring(labelStart, labelEnd - labelStart).Trim();
-        string endMarker = "-----END " + label + "-----";
-        int bodyStart = labelEnd + 5;
-        int end = text.IndexOf(endMarker, bodyStart, StringComparison.Ordinal);
-        if (end < 0)
-        {
-            throw new KeyFormatException($"{Capital(source)} has '-----BEGIN {label}-----' but no '{endMarker}': the PEM is cut short.");
-        }
+    }
+
+    private static (string? Label, byte[] Der) Body(string text, string label, int bodyStart, int end, string source)
+    {
         string body = text.Substring(bodyStart, end - bodyStart);
         if (body.IndexOf("Proc-Type:", StringComparison.OrdinalIgnoreCase) >= 0 || body.IndexOf("DEK-Info:", StringComparison.OrdinalIgnoreCase) >= 0)
         {
