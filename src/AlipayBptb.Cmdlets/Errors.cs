@@ -11,8 +11,8 @@ internal static class Errors
     public static ErrorRecord Unreadable(object input, string problem, string? location = null)
     {
         string message = location == null
-            ? $"Cannot read parameters from input '{InputParameters.Describe(input)}': {problem}."
-            : $"{location}: cannot read parameters from '{InputParameters.Describe(input)}': {problem}.";
+            ? $"Cannot read parameters from input '{InputParameters.Describe(input)}': {problem.TrimEnd('.')}."
+            : $"{location}: cannot read parameters from '{InputParameters.Describe(input)}': {problem.TrimEnd('.')}.";
         return new ErrorRecord(new FormatException(message), "InputUnreadable", ErrorCategory.InvalidData, location ?? input);
     }
 }

@@ -89,12 +89,14 @@ public class ParameterReaderTests
     [InlineData("a=1&b=%G1", "bad percent escape")]
     [InlineData("a=1&b=100%", "bad percent escape")]
     [InlineData("a=%FF%FE", "not valid utf-8")]
+    [InlineData("a=x%C3%28", "the sequence C3 is not a utf-8 character")]
     [InlineData("=1&b=2", "empty name")]
     public void Ambiguous_or_broken_parameters_are_a_problem_not_a_guess(string input, string problem)
     {
         ParameterRead read = ParameterReader.Read(input, BptbCharset.Utf8);
         Assert.False(read.IsUnreadable);
         Assert.Contains(problem, read.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", read.Problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -153,7 +153,9 @@ public sealed class BptbCharset
         }
         catch (DecoderFallbackException ex)
         {
-            throw new CharsetException($"The bytes are not valid {Name} (at byte {ex.Index}).", ex);
+            // The decoder's index is into its own buffer, not the input: name the bytes instead.
+            string bad = ex.BytesUnknown == null ? "?" : string.Join(" ", Array.ConvertAll(ex.BytesUnknown, b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+            throw new CharsetException($"The bytes are not valid {Name} (the sequence {bad} is not a {Name} character)", ex);
         }
     }
 
@@ -184,7 +186,7 @@ public sealed class BptbCharset
             bool ok = b >= 0xA1 && b <= 0xF7 && i + 1 < end && bytes[i + 1] >= 0xA1 && bytes[i + 1] <= 0xFE;
             if (!ok)
             {
-                throw new CharsetException($"The bytes are not valid {Name} (at byte {i - index}): the character is in GBK but not in GB2312; use gbk.");
+                throw new CharsetException($"The bytes are not valid {Name} (at byte {i - index}): the character is in GBK but not in GB2312; use gbk");
             }
             i++;
         }
