@@ -140,27 +140,38 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
         }
     }
 
-    // Streams one log: a result per line, an error per unreadable line (naming file and line), progress by bytes.
+    // Streams one log: a result per line, an error per unreadable line (naming file and line), progress by
+    // bytes. A .gz file that stops short of its trailer is an error after the lines it gave; a plain file's
+    // last line without a newline (the log still being written) is left for the next run, with a warning.
     private void ReadLog(string file)
     {
-        long length = new System.IO.FileInfo(file).Length;
         var progress = new ProgressRecord(1, "Test-BptbNotification", $"Reading {file}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long nextReport = 0;
+        LogReader? reader = null;
         try
         {
-            foreach (LogLine line in LogReader.Read(file))
+            reader = LogReader.Open(file);
+            long length = reader.Length;
+            while (reader.TryRead(out LogLine line))
             {
-                NotificationResult? result = _verifier!.Verify(line.Text, out string? unreadable);
-                if (result == null)
+                if (line.Problem != null)
                 {
-                    WriteError(Errors.Unreadable(line.Text, unreadable!, $"{file}:{line.Number}"));
+                    WriteError(Errors.Unreadable(line.Text, line.Problem, $"{file}:{line.Number}"));
                 }
                 else
                 {
-                    result.Source = file;
-                    result.LineNumber = line.Number;
-                    Write(result);
+                    NotificationResult? result = _verifier!.Verify(line.Text, out string? unreadable);
+                    if (result == null)
+                    {
+                        WriteError(Errors.Unreadable(line.Text, unreadable!, $"{file}:{line.Number}"));
+                    }
+                    else
+                    {
+                        result.Source = file;
+                        result.LineNumber = line.Number;
+                        Write(result);
+                    }
                 }
                 // Write-Progress at most four times a second: a million calls would cost more than the work.
                 if (clock.ElapsedMilliseconds >= nextReport)
@@ -171,10 +182,22 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
                     WriteProgress(progress);
                 }
             }
+            if (reader.UnterminatedLength > 0)
+            {
+                WriteWarning($"{file}:{reader.LinesRead + 1}: the last line has no newline yet ({reader.UnterminatedLength} bytes): the log may still be being written, so the line is left for the next run.");
+            }
+        }
+        catch (LogTruncatedException ex)
+        {
+            WriteError(new ErrorRecord(ex, "LogTruncated", ErrorCategory.ReadError, file));
         }
         catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException || ex is System.IO.InvalidDataException)
         {
             WriteError(new ErrorRecord(ex, "LogUnreadable", ErrorCategory.ReadError, file));
+        }
+        finally
+        {
+            reader?.Dispose();
         }
         progress.RecordType = ProgressRecordType.Completed;
         WriteProgress(progress);
