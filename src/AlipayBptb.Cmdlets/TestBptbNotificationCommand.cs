@@ -203,24 +203,74 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
         WriteProgress(progress);
     }
 
+    // Files to read, in the order given. What is not a file gets its own non-terminating error, so one bad
+    // name never costs the results of the others; a directory a wildcard happens to match is passed over.
     private System.Collections.Generic.IEnumerable<string> ResolveFiles(string[]? paths, string[]? literal)
     {
         var files = new System.Collections.Generic.List<string>();
         foreach (string p in paths ?? Array.Empty<string>())
         {
+            System.Collections.ObjectModel.Collection<string> resolved;
+            ProviderInfo provider;
             try
             {
-                files.AddRange(GetResolvedProviderPathFromPSPath(p, out _));
+                resolved = GetResolvedProviderPathFromPSPath(p, out provider);
             }
-            catch (ItemNotFoundException ex)
+            catch (SessionStateException ex)
             {
+                // ItemNotFound, and also DriveNotFound and ProviderNotFound, which would otherwise stop the pipeline.
                 WriteError(new ErrorRecord(ex, "LogNotFound", ErrorCategory.ObjectNotFound, p));
+                continue;
+            }
+            if (!IsFileSystem(provider, p))
+            {
+                continue;
+            }
+            bool wildcard = WildcardPattern.ContainsWildcardCharacters(p);
+            int before = files.Count;
+            foreach (string r in resolved)
+            {
+                if (System.IO.Directory.Exists(r))
+                {
+                    if (wildcard)
+                    {
+                        WriteVerbose($"Skipping the directory '{r}' (matched by '{p}'): only files are read.");
+                    }
+                    else
+                    {
+                        WriteError(DirectoryError(p));
+                    }
+                    continue;
+                }
+                files.Add(r);
+            }
+            if (wildcard && files.Count == before)
+            {
+                WriteVerbose($"'{p}' matches no file.");
             }
         }
         foreach (string p in literal ?? Array.Empty<string>())
         {
-            string resolved = GetUnresolvedProviderPathFromPSPath(p);
-            if (System.IO.File.Exists(resolved))
+            string resolved;
+            ProviderInfo provider;
+            try
+            {
+                resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p, out provider, out _);
+            }
+            catch (SessionStateException ex)
+            {
+                WriteError(new ErrorRecord(ex, "LogNotFound", ErrorCategory.ObjectNotFound, p));
+                continue;
+            }
+            if (!IsFileSystem(provider, p))
+            {
+                continue;
+            }
+            if (System.IO.Directory.Exists(resolved))
+            {
+                WriteError(DirectoryError(p));
+            }
+            else if (System.IO.File.Exists(resolved))
             {
                 files.Add(resolved);
             }
@@ -230,6 +280,21 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
             }
         }
         return files;
+    }
+
+    private static ErrorRecord DirectoryError(string path) =>
+        new(new System.IO.IOException($"The log '{path}' is a directory, not a file: give the files in it (a wildcard such as '{System.IO.Path.Combine(path, "*.log")}' skips directories)."), "LogIsDirectory", ErrorCategory.InvalidArgument, path);
+
+    // Env:, Cert:, HKLM: and the like resolve to names that are no files; opened as files, they would be read
+    // relative to the process's working directory, some other file entirely.
+    private bool IsFileSystem(ProviderInfo provider, string path)
+    {
+        if (provider.ImplementingType == typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+        {
+            return true;
+        }
+        WriteError(new ErrorRecord(new ArgumentException($"The log '{path}' is in the {provider.Name} provider, not the file system."), "LogNotInFileSystem", ErrorCategory.InvalidArgument, path));
+        return false;
     }
 
     protected override void EndProcessing() => Dispose();

@@ -173,6 +173,44 @@ Import-Module '$ModulePath'
         $r.PeakMB | Should -BeLessThan 400
         $r.Seconds | Should -BeLessThan 30
     }
+
+    It 'skips directories a wildcard matches and reads the files; a directory named outright is an error' {
+        $mixed = Join-Path $TestDrive 'mixed'
+        $null = New-Item -ItemType Directory (Join-Path $mixed 'archive.log')
+        New-NotificationLog -Path (Join-Path $mixed 'a.log') -Start 1 -Count 10
+        New-NotificationLog -Path (Join-Path $mixed 'b.log') -Start 11 -Count 10
+        $all = Test-BptbNotification -Path (Join-Path $mixed '*.log') -Key $key -ErrorVariable err -Verbose 4>&1
+        $verbose = @($all | Where-Object { $_ -is [Management.Automation.VerboseRecord] })
+        @($all | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] -and $_.IsValid }).Count | Should -Be 20
+        $err.Count | Should -Be 0
+        @($verbose | Where-Object Message -Like "Skipping the directory '*archive.log'*").Count | Should -Be 1
+        $none = Test-BptbNotification -Path (Join-Path $mixed '*.none') -Key $key -ErrorVariable err -Verbose 4>&1
+        $err.Count | Should -Be 0
+        @($none | Where-Object Message -Like "'*.none' matches no file.").Count | Should -Be 1
+
+        foreach ($named in @{ LiteralPath = (Join-Path $mixed 'archive.log') }, @{ Path = (Join-Path $mixed 'archive.log') }) {
+            $results = Test-BptbNotification @named -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+            $results | Should -BeNullOrEmpty
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'LogIsDirectory,*'
+            $err[0].Exception.Message | Should -BeLike "*archive.log' is a directory*"
+        }
+        # One bad name costs only its own error.
+        $results = Test-BptbNotification -LiteralPath (Join-Path $mixed 'archive.log'), (Join-Path $mixed 'a.log') -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+        @($results | Where-Object IsValid).Count | Should -Be 10
+        $err.Count | Should -Be 1
+    }
+
+    It 'gives a non-terminating error for a drive that does not exist and for a path outside the file system' {
+        $good = Join-Path $dir 'a.log'
+        $results = Test-BptbNotification -Path 'nosuchdrive:\x.log', 'env:PATH', $good -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+        @($results | Where-Object IsValid).Count | Should -Be 50
+        $err.Count | Should -Be 2
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'LogNotFound,*'
+        $err[1].FullyQualifiedErrorId | Should -BeLike 'LogNotInFileSystem,*'
+        Test-BptbNotification -LiteralPath 'env:PATH' -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'LogNotInFileSystem,*'
+    }
 }
 
 Describe 'Register-BptbNotification' {
