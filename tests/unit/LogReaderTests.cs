@@ -157,6 +157,16 @@ public sealed class LogReaderTests : IDisposable
     }
 
     [Fact]
+    public void Read_enumerates_what_TryRead_gives_and_closes_the_file()
+    {
+        string path = Write("enumerate.log", "a=1\r\nb=2\nc=");
+        Assert.Equal(new[] { "a=1", "b=2" }, LogReader.Read(path).Select(l => l.Text));
+        File.Delete(path);
+        string gz = Write("enumerate.log.gz", GzipNet(Utf8.GetBytes("a=1\n")).AsSpan(0, 12).ToArray());
+        Assert.Throws<LogTruncatedException>(() => LogReader.Read(gz).ToList());
+    }
+
+    [Fact]
     public void Bytes_read_grow_with_each_line_and_end_at_the_length()
     {
         string path = Write("bytes.log", "a=1\nbb=22\r\nccc=333\n");

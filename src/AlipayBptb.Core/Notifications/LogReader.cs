@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Text;
@@ -138,6 +139,20 @@ public sealed class LogReader : IDisposable
         {
             file.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The lines of a log as <see cref="TryRead"/> gives them, with the same exceptions. A plain file's last
+    /// line without a '\n' is not among them, and nothing says it was there: to learn of it, read with
+    /// <see cref="Open"/> and look at <see cref="UnterminatedLength"/>.
+    /// </summary>
+    public static IEnumerable<LogLine> Read(string path)
+    {
+        using LogReader reader = Open(path);
+        while (reader.TryRead(out LogLine line))
+        {
+            yield return line;
         }
     }
 
