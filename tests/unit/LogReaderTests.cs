@@ -51,6 +51,9 @@ public sealed class LogReaderTests : IDisposable
 
     private string Write(string name, string text) => Write(name, Utf8.GetBytes(text));
 
+    // What gzip -n writes for no data (.NET's GZipStream writes nothing at all for no data).
+    private static readonly byte[] EmptyGzipMember = { 0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0x03, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+
     private static byte[] GzipNet(byte[] data, CompressionLevel level = CompressionLevel.Optimal)
     {
         var ms = new MemoryStream();
@@ -331,7 +334,7 @@ public sealed class LogReaderTests : IDisposable
         Assert.Equal(new[] { "a=1", "b=2", "c=3" }, r.Texts);
         Assert.Equal(0, r.Unterminated);
 
-        var empty = Read(Write("empty.log.gz", GzipNet(Array.Empty<byte>())));
+        var empty = Read(Write("empty.log.gz", EmptyGzipMember));
         Assert.Null(empty.Error);
         Assert.Empty(empty.Lines);
     }
@@ -422,7 +425,7 @@ public sealed class LogReaderTests : IDisposable
         byte[] first = Encoding.Latin1.GetBytes(line1 + line1);
         byte[] second = Utf8.GetBytes("b=2\n");
         byte[] file = GzipNet(first, CompressionLevel.NoCompression)
-            .Concat(GzipNet(Array.Empty<byte>()))
+            .Concat(EmptyGzipMember)
             .Concat(GzipNet(second, CompressionLevel.SmallestSize))
             .Concat(GzipNet(first, CompressionLevel.NoCompression))
             .ToArray();
@@ -430,6 +433,23 @@ public sealed class LogReaderTests : IDisposable
         Assert.Null(r.Error);
         Assert.Equal(5, r.Lines.Count);
         Assert.Equal("b=2", r.Lines[2].Text);
+    }
+
+    [Fact]
+    public void A_lookalike_after_eight_zero_bytes_reads_as_an_empty_member_and_splits_nothing()
+    {
+        // Eight zero bytes are the trailer of an empty member: such a candidate matches wherever a member starts.
+        byte[] zeros = { 0, 0, 0, 0, 0, 0, 0, 0, 0x1F, 0x8B, 0x08, 0x00 };
+        byte[] first = Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(zeros) + "\na=1\n" + Encoding.Latin1.GetString(zeros) + "\n");
+        byte[] file = GzipNet(first, CompressionLevel.NoCompression)
+            .Concat(GzipNet(Utf8.GetBytes("b=2\n")))
+            .Concat(EmptyGzipMember)
+            .Concat(GzipNet(first, CompressionLevel.NoCompression))
+            .ToArray();
+        var r = Read(Write("zeros.log.gz", file));
+        Assert.Null(r.Error);
+        Assert.Equal(new[] { "a=1", "b=2", "a=1" }, r.Texts.Where(t => t.StartsWith("a=", StringComparison.Ordinal) || t.StartsWith("b=", StringComparison.Ordinal)));
+        Assert.Equal(7, r.Lines.Count);
     }
 
     [Fact]

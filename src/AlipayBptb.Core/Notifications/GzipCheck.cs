@@ -24,7 +24,9 @@ namespace AlipayBptb.Core.Notifications;
 /// A runtime that stops after the first member (.NET Framework's GZipStream) leaves the data after it
 /// undecompressed; the last trailer then does not match, and that is reported as well.
 /// Zero bytes after the trailer (block padding) are accepted, as gzip -t does; anything else after it could
-/// be a member cut short in its header, and is reported.
+/// be a member cut short in its header, and is reported. Two cuts cannot be seen, as nothing is missing
+/// then: one exactly between members, and one inside the all-zero trailer of a last member that holds no
+/// data (zeros before the cut then read as that trailer).
 /// </remarks>
 internal sealed class GzipCheck
 {
@@ -46,7 +48,7 @@ internal sealed class GzipCheck
     /// <summary>Decompressed bytes seen so far.</summary>
     public long Total => _total;
 
-    /// <summary>Members whose end has been found so far, plus the one being read.</summary>
+    /// <summary>Members whose end has been found so far, plus the one being read (members with no data are not counted).</summary>
     public int Members { get; private set; } = 1;
 
     /// <summary>Called by the tap for each place a member could begin, in file order (the order boundaries are settled in).</summary>
@@ -160,7 +162,15 @@ internal sealed class GzipCheck
             {
                 continue;
             }
-            if (Crc32.Final(_state) == c.Crc)
+            if (Crc32.Final(_state) == c.Crc && _total == _memberStart)
+            {
+                // An empty member (its trailer is eight zero bytes), or a look-alike with such bytes before it:
+                // either way no data is split here. Candidates before it stay: one of them may be where the
+                // current member really ends (a.gz, empty.gz, b.gz: the empty member's trailer is seen first).
+                _pending.RemoveAt(i);
+                i--;
+            }
+            else if (Crc32.Final(_state) == c.Crc)
             {
                 // A member ends here. Earlier candidates lay inside it; later ones are measured from here.
                 Members++;
