@@ -91,6 +91,10 @@ public sealed class LogReader : IDisposable
 
     // Offset in the (decompressed) content of _buffer[0].
     private long _bufferOffset;
+
+    // For .gz: compressed bytes read by the last fill (FileStream.Position is a call through its layers, per line).
+    private long _compressedRead;
+
     private long _number;
     private bool _eof;
     private bool _finished;
@@ -173,7 +177,7 @@ public sealed class LogReader : IDisposable
     public long UnterminatedLength { get; private set; }
 
     /// <summary>Bytes of the file read so far: taken lines for a plain file, compressed bytes for .gz.</summary>
-    public long BytesRead => _gzip != null ? _file.Position : _bufferOffset + _start;
+    public long BytesRead => _gzip != null ? _compressedRead : _bufferOffset + _start;
 
     /// <summary>
     /// Reads the next line; false at the end. Throws <see cref="LogTruncatedException"/> at the end of a .gz
@@ -296,7 +300,7 @@ public sealed class LogReader : IDisposable
     private LogLine Take(int end, int next)
     {
         _number++;
-        if (next > end && end - _start >= _unit && IsUnit(end - _unit, '\r'))
+        if (next > end && end - _start >= _unit && (_unit == 1 ? _buffer[end - 1] == (byte)'\r' : IsUnit(end - _unit, '\r')))
         {
             end -= _unit;
         }
@@ -311,7 +315,7 @@ public sealed class LogReader : IDisposable
         }
         else
         {
-            text = end > _start ? _encoding.GetString(_buffer, _start, end - _start) : string.Empty;
+            text = end > _start ? Decode(_start, end - _start) : string.Empty;
         }
         _skipping = false;
         _skipped = 0;
@@ -327,6 +331,18 @@ public sealed class LogReader : IDisposable
         _eof = true;
         _finished = true;
         return true;
+    }
+
+    private string Decode(int start, int count)
+    {
+#if NET8_0_OR_GREATER
+        // Log lines are ASCII (their parameters percent-encoded): widening them is cheaper than decoding UTF-8.
+        if (_unit == 1 && Ascii.IsValid(new ReadOnlySpan<byte>(_buffer, start, count)))
+        {
+            return string.Create(count, (_buffer, start), static (chars, line) => Ascii.ToUtf16(line._buffer.AsSpan(line.start, chars.Length), chars, out _));
+        }
+#endif
+        return _encoding.GetString(_buffer, start, count);
     }
 
     private void Fill()
@@ -359,7 +375,11 @@ public sealed class LogReader : IDisposable
             _eof = true;
             return;
         }
-        _gzip?.Update(_buffer, _end, n);
+        if (_gzip != null)
+        {
+            _gzip.Update(_buffer, _end, n);
+            _compressedRead = _file.Position;
+        }
         _end += n;
     }
 
