@@ -280,21 +280,21 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
             }
         }
         return files;
-    }
 
-    private static ErrorRecord DirectoryError(string path) =>
-        new(new System.IO.IOException($"The log '{path}' is a directory, not a file: give the files in it (a wildcard such as '{System.IO.Path.Combine(path, "*.log")}' skips directories)."), "LogIsDirectory", ErrorCategory.InvalidArgument, path);
+        static ErrorRecord DirectoryError(string path) =>
+            new(new System.IO.IOException($"The log '{path}' is a directory, not a file: give the files in it (a wildcard such as '{System.IO.Path.Combine(path, "*.log")}' skips directories)."), "LogIsDirectory", ErrorCategory.InvalidArgument, path);
 
-    // Env:, Cert:, HKLM: and the like resolve to names that are no files; opened as files, they would be read
-    // relative to the process's working directory, some other file entirely.
-    private bool IsFileSystem(ProviderInfo provider, string path)
-    {
-        if (provider.ImplementingType == typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+        // Env:, Cert:, HKLM: and the like resolve to names that are no files; opened as files, they would be read
+        // relative to the process's working directory, some other file entirely.
+        bool IsFileSystem(ProviderInfo provider, string path)
         {
-            return true;
+            if (provider.ImplementingType == typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+            {
+                return true;
+            }
+            WriteError(new ErrorRecord(new ArgumentException($"The log '{path}' is in the {provider.Name} provider, not the file system."), "LogNotInFileSystem", ErrorCategory.InvalidArgument, path));
+            return false;
         }
-        WriteError(new ErrorRecord(new ArgumentException($"The log '{path}' is in the {provider.Name} provider, not the file system."), "LogNotInFileSystem", ErrorCategory.InvalidArgument, path));
-        return false;
     }
 
     protected override void EndProcessing() => Dispose();
