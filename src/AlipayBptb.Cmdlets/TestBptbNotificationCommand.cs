@@ -146,27 +146,38 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
         }
     }
 
-    // Streams one log: a result per line, an error per unreadable line (naming file and line), progress by bytes.
+    // Streams one log: a result per line, an error per unreadable line (naming file and line), progress by
+    // bytes. A .gz file that stops short of its trailer is an error after the lines it gave; a plain file's
+    // last line without a newline (the log still being written) is left for the next run, with a warning.
     private void ReadLog(string file)
     {
-        long length = new System.IO.FileInfo(file).Length;
         var progress = new ProgressRecord(1, "Test-BptbNotification", $"Reading {file}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long nextReport = 0;
+        LogReader? reader = null;
         try
         {
-            foreach (LogLine line in LogReader.Read(file))
+            reader = LogReader.Open(file);
+            long length = reader.Length;
+            while (reader.TryRead(out LogLine line))
             {
-                NotificationResult? result = _verifier!.Verify(line.Text, out string? unreadable);
-                if (result == null)
+                if (line.Problem != null)
                 {
-                    WriteError(Errors.Unreadable(line.Text, unreadable!, $"{file}:{line.Number}"));
+                    WriteError(Errors.Unreadable(line.Text, line.Problem, $"{file}:{line.Number}"));
                 }
                 else
                 {
-                    result.Source = file;
-                    result.LineNumber = line.Number;
-                    Write(result);
+                    NotificationResult? result = _verifier!.Verify(line.Text, out string? unreadable);
+                    if (result == null)
+                    {
+                        WriteError(Errors.Unreadable(line.Text, unreadable!, $"{file}:{line.Number}"));
+                    }
+                    else
+                    {
+                        result.Source = file;
+                        result.LineNumber = line.Number;
+                        Write(result);
+                    }
                 }
                 // Write-Progress at most four times a second: a million calls would cost more than the work.
                 if (clock.ElapsedMilliseconds >= nextReport)
@@ -177,33 +188,95 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
                     WriteProgress(progress);
                 }
             }
+            if (reader.UnterminatedLength > 0)
+            {
+                WriteWarning($"{file}:{reader.LinesRead + 1}: the last line has no newline yet ({reader.UnterminatedLength} bytes): the log may still be being written, so the line is left for the next run.");
+            }
+        }
+        catch (LogTruncatedException ex)
+        {
+            WriteError(new ErrorRecord(ex, "LogTruncated", ErrorCategory.ReadError, file));
         }
         catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException || ex is System.IO.InvalidDataException)
         {
             WriteError(new ErrorRecord(ex, "LogUnreadable", ErrorCategory.ReadError, file));
         }
+        finally
+        {
+            reader?.Dispose();
+        }
         progress.RecordType = ProgressRecordType.Completed;
         WriteProgress(progress);
     }
 
+    // Files to read, in the order given. What is not a file gets its own non-terminating error, so one bad
+    // name never costs the results of the others; a directory a wildcard happens to match is passed over.
     private System.Collections.Generic.IEnumerable<string> ResolveFiles(string[]? paths, string[]? literal)
     {
         var files = new System.Collections.Generic.List<string>();
         foreach (string p in paths ?? Array.Empty<string>())
         {
+            System.Collections.ObjectModel.Collection<string> resolved;
+            ProviderInfo provider;
             try
             {
-                files.AddRange(GetResolvedProviderPathFromPSPath(p, out _));
+                resolved = GetResolvedProviderPathFromPSPath(p, out provider);
             }
-            catch (ItemNotFoundException ex)
+            catch (SessionStateException ex)
             {
+                // ItemNotFound, and also DriveNotFound and ProviderNotFound, which would otherwise stop the pipeline.
                 WriteError(new ErrorRecord(ex, "LogNotFound", ErrorCategory.ObjectNotFound, p));
+                continue;
+            }
+            if (!IsFileSystem(provider, p))
+            {
+                continue;
+            }
+            bool wildcard = WildcardPattern.ContainsWildcardCharacters(p);
+            int before = files.Count;
+            foreach (string r in resolved)
+            {
+                if (System.IO.Directory.Exists(r))
+                {
+                    if (wildcard)
+                    {
+                        WriteVerbose($"Skipping the directory '{r}' (matched by '{p}'): only files are read.");
+                    }
+                    else
+                    {
+                        WriteError(DirectoryError(p));
+                    }
+                    continue;
+                }
+                files.Add(r);
+            }
+            if (wildcard && files.Count == before)
+            {
+                WriteVerbose($"'{p}' matches no file.");
             }
         }
         foreach (string p in literal ?? Array.Empty<string>())
         {
-            string resolved = GetUnresolvedProviderPathFromPSPath(p);
-            if (System.IO.File.Exists(resolved))
+            string resolved;
+            ProviderInfo provider;
+            try
+            {
+                resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p, out provider, out _);
+            }
+            catch (SessionStateException ex)
+            {
+                WriteError(new ErrorRecord(ex, "LogNotFound", ErrorCategory.ObjectNotFound, p));
+                continue;
+            }
+            if (!IsFileSystem(provider, p))
+            {
+                continue;
+            }
+            if (System.IO.Directory.Exists(resolved))
+            {
+                WriteError(DirectoryError(p));
+            }
+            else if (System.IO.File.Exists(resolved))
             {
                 files.Add(resolved);
             }
@@ -213,6 +286,21 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
             }
         }
         return files;
+
+        static ErrorRecord DirectoryError(string path) =>
+            new(new System.IO.IOException($"The log '{path}' is a directory, not a file: give the files in it (a wildcard such as '{System.IO.Path.Combine(path, "*.log")}' skips directories)."), "LogIsDirectory", ErrorCategory.InvalidArgument, path);
+
+        // Env:, Cert:, HKLM: and the like resolve to names that are no files; opened as files, they would be read
+        // relative to the process's working directory, some other file entirely.
+        bool IsFileSystem(ProviderInfo provider, string path)
+        {
+            if (provider.ImplementingType == typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+            {
+                return true;
+            }
+            WriteError(new ErrorRecord(new ArgumentException($"The log '{path}' is in the {provider.Name} provider, not the file system."), "LogNotInFileSystem", ErrorCategory.InvalidArgument, path));
+            return false;
+        }
     }
 
     protected override void EndProcessing() => Dispose();

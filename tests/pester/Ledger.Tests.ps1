@@ -63,6 +63,154 @@ Describe 'Test-BptbNotification -Path' {
         Test-BptbNotification -Path (Join-Path $TestDrive 'nope.log') -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'LogNotFound,*'
     }
+
+    It 'reports a truncated .gz log after the lines it could read, down to one missing only its trailer' {
+        $log = Join-Path $TestDrive 'cut.log'
+        New-NotificationLog -Path $log -Start 1 -Count 1000
+        $gzip = Get-Command gzip -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if ($gzip) {
+            & $gzip.Source -k -n -f $log   # the real tool where there is one
+        } else {
+            $bytes = [IO.File]::ReadAllBytes($log)
+            $file = [IO.File]::Create("$log.gz")
+            $zip = [IO.Compression.GZipStream]::new($file, [IO.Compression.CompressionMode]::Compress)
+            $zip.Write($bytes, 0, $bytes.Length); $zip.Dispose(); $file.Dispose()
+        }
+        $whole = [IO.File]::ReadAllBytes("$log.gz")
+        (Test-BptbNotification -Path "$log.gz" -Key $key -Quiet -ErrorVariable err | Where-Object { $_ }).Count | Should -Be 1000
+        $err.Count | Should -Be 0
+
+        foreach ($cut in @([int]($whole.Length / 2), ($whole.Length - 8), ($whole.Length - 1))) {
+            $cutLog = Join-Path $TestDrive "cut$cut.log.gz"
+            [IO.File]::WriteAllBytes($cutLog, [byte[]]$whole[0..($cut - 1)])
+            $results = Test-BptbNotification -Path $cutLog -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+            ($results | Where-Object IsValid).Count | Should -Be $results.Count
+            $results.LineNumber | Should -Be (1..$results.Count)
+            if ($cut -ge $whole.Length - 8) { $results.Count | Should -Be 1000 } else { $results.Count | Should -BeLessThan 1000 }
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'LogTruncated,*'
+            $err[0].CategoryInfo.Category | Should -Be 'ReadError'
+            $err[0].Exception.Message | Should -BeLike "*$cutLog*truncated*"
+        }
+    }
+
+    It 'leaves a last line without a newline for the next run, with a warning; a .gz log''s last line is read' {
+        $log = Join-Path $TestDrive 'growing.log'
+        New-NotificationLog -Path $log -Start 1 -Count 5
+        $lines = [IO.File]::ReadAllLines($log)
+        [IO.File]::WriteAllText($log, (($lines[0..3] | ForEach-Object { "$_`n" }) -join '') + $lines[4])
+        $results = Test-BptbNotification -Path $log -Key $key -ErrorVariable err -WarningVariable warn -WarningAction SilentlyContinue
+        $results.LineNumber | Should -Be @(1, 2, 3, 4)
+        $err.Count | Should -Be 0
+        $warn.Count | Should -Be 1
+        $warn[0].Message | Should -BeLike "${log}:5: the last line has no newline yet*left for the next run*"
+
+        $bytes = [IO.File]::ReadAllBytes($log)
+        $file = [IO.File]::Create("$log.gz")
+        $zip = [IO.Compression.GZipStream]::new($file, [IO.Compression.CompressionMode]::Compress)
+        $zip.Write($bytes, 0, $bytes.Length); $zip.Dispose(); $file.Dispose()
+        (Test-BptbNotification -Path "$log.gz" -Key $key -WarningVariable warn | Where-Object IsValid).Count | Should -Be 5
+        $warn.Count | Should -Be 0
+
+        # The writer finishes the line: the next run reads it.
+        [IO.File]::AppendAllText($log, "`n")
+        (Test-BptbNotification -Path $log -Key $key -WarningVariable warn | Where-Object IsValid).Count | Should -Be 5
+        $warn.Count | Should -Be 0
+    }
+
+    It 'counts lines as grep -n does: a lone CR is no line break, CRLF is one' {
+        $log = Join-Path $TestDrive 'cr.log'
+        New-NotificationLog -Path $log -Start 1 -Count 3
+        $lines = [IO.File]::ReadAllLines($log)
+        [IO.File]::WriteAllText($log, "$($lines[0])`ngarbage`rmore`n$($lines[1])`r`n$($lines[2])`n")
+        $results = Test-BptbNotification -Path $log -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+        ($results | Where-Object IsValid).LineNumber | Should -Be @(1, 3, 4)
+        $results.Count | Should -Be 3
+        $err.Count | Should -Be 1
+        $err[0].Exception.Message | Should -BeLike "${log}:2: *"
+        if (Get-Command grep -CommandType Application -ErrorAction SilentlyContinue) {
+            (grep -n 'notify_id=n0000000003' $log) | Should -BeLike '4:*'
+        }
+    }
+
+    It 'reads a 300 MB line as one error, in bounded memory, and goes on with the lines after it' {
+        $log = Join-Path $TestDrive 'huge.log'
+        New-NotificationLog -Path $log -Start 1 -Count 3
+        $lines = [IO.File]::ReadAllLines($log)
+        $hugeLength = 300MB
+        $file = [IO.File]::Create($log)
+        try {
+            $utf8 = [Text.UTF8Encoding]::new($false)
+            $head = $utf8.GetBytes("$($lines[0])`n")
+            $file.Write($head, 0, $head.Length)
+            $chunk = [byte[]]::new(1MB)
+            [Array]::Fill($chunk, [byte][char]'x')
+            for ($i = 0; $i -lt $hugeLength / 1MB; $i++) { $file.Write($chunk, 0, $chunk.Length) }
+            $tail = $utf8.GetBytes("`n$($lines[1])`n$($lines[2])`n")
+            $file.Write($tail, 0, $tail.Length)
+        } finally { $file.Dispose() }
+
+        # In a fresh process, so that its peak working set is this read's alone.
+        $run = Invoke-FreshPwsh -TimeoutSec 120 -Script @"
+Import-Module '$ModulePath'
+`$key = ConvertTo-SecureString '$plainKey' -AsPlainText -Force
+`$clock = [Diagnostics.Stopwatch]::StartNew()
+`$results = Test-BptbNotification -LiteralPath '$log' -Key `$key -ErrorVariable err -ErrorAction SilentlyContinue -ProgressAction SilentlyContinue
+`$seconds = `$clock.Elapsed.TotalSeconds
+[pscustomobject]@{
+    Lines = @(`$results.LineNumber); Valid = @(`$results | Where-Object IsValid).Count
+    Errors = @(`$err | ForEach-Object { `$_.FullyQualifiedErrorId + ' ' + `$_.Exception.Message })
+    PeakMB = [int]((Get-Process -Id `$PID).PeakWorkingSet64 / 1MB); Seconds = `$seconds
+} | ConvertTo-Json -Compress
+"@
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $r = ($run.Output -split "`n" | Where-Object { $_ -like '{*' } | Select-Object -Last 1) | ConvertFrom-Json
+        $r.Lines | Should -Be @(1, 3, 4)
+        $r.Valid | Should -Be 3
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0] | Should -BeLike "InputUnreadable,* ${log}:2: *the line is $hugeLength bytes long; a notification or return is at most 65536 characters*"
+        # StreamReader.ReadLine held the whole line: 2.4 GB. Now: the module and one 512 KB buffer.
+        $r.PeakMB | Should -BeLessThan 400
+        $r.Seconds | Should -BeLessThan 30
+    }
+
+    It 'skips directories a wildcard matches and reads the files; a directory named outright is an error' {
+        $mixed = Join-Path $TestDrive 'mixed'
+        $null = New-Item -ItemType Directory (Join-Path $mixed 'archive.log')
+        New-NotificationLog -Path (Join-Path $mixed 'a.log') -Start 1 -Count 10
+        New-NotificationLog -Path (Join-Path $mixed 'b.log') -Start 11 -Count 10
+        $all = Test-BptbNotification -Path (Join-Path $mixed '*.log') -Key $key -ErrorVariable err -Verbose 4>&1
+        $verbose = @($all | Where-Object { $_ -is [Management.Automation.VerboseRecord] })
+        @($all | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] -and $_.IsValid }).Count | Should -Be 20
+        $err.Count | Should -Be 0
+        @($verbose | Where-Object Message -Like "Skipping the directory '*archive.log'*").Count | Should -Be 1
+        $none = Test-BptbNotification -Path (Join-Path $mixed '*.none') -Key $key -ErrorVariable err -Verbose 4>&1
+        $err.Count | Should -Be 0
+        @($none | Where-Object Message -Like "'*.none' matches no file.").Count | Should -Be 1
+
+        foreach ($named in @{ LiteralPath = (Join-Path $mixed 'archive.log') }, @{ Path = (Join-Path $mixed 'archive.log') }) {
+            $results = Test-BptbNotification @named -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+            $results | Should -BeNullOrEmpty
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'LogIsDirectory,*'
+            $err[0].Exception.Message | Should -BeLike "*archive.log' is a directory*"
+        }
+        # One bad name costs only its own error.
+        $results = Test-BptbNotification -LiteralPath (Join-Path $mixed 'archive.log'), (Join-Path $mixed 'a.log') -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+        @($results | Where-Object IsValid).Count | Should -Be 10
+        $err.Count | Should -Be 1
+    }
+
+    It 'gives a non-terminating error for a drive that does not exist and for a path outside the file system' {
+        $good = Join-Path $dir 'a.log'
+        $results = Test-BptbNotification -Path 'nosuchdrive:\x.log', 'env:PATH', $good -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+        @($results | Where-Object IsValid).Count | Should -Be 50
+        $err.Count | Should -Be 2
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'LogNotFound,*'
+        $err[1].FullyQualifiedErrorId | Should -BeLike 'LogNotInFileSystem,*'
+        Test-BptbNotification -LiteralPath 'env:PATH' -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'LogNotInFileSystem,*'
+    }
 }
 
 Describe 'Register-BptbNotification' {
