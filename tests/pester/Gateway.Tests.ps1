@@ -191,3 +191,44 @@ Describe 'The local gateway keeps Alipay''s rules' {
         (New-BptbConfirmUrl @confirm -FileName 'sample-payment-file-gbk.csv' -Email 'nobody@abc.com' | Confirm-BptbMockPayment -PaymentPassword $pw).ResultCode | Should -Be 'USER_NOT_EXIST'
     }
 }
+
+Describe 'Start-BptbNotifyReceiver on a full disk' {
+    # A real full filesystem: a 64 KiB tmpfs mounted for the test. Mounting needs Linux and root (CI runs as
+    # root); elsewhere the injected-failure test in tests/unit (NotifyReceiverTests) covers the same code.
+    It 'answers 503 and leaves no partial record when the disk fills, then goes on when space is back' -Skip:(-not $IsLinux -or [Environment]::UserName -ne 'root') {
+        $mnt = Join-Path $TestDrive 'small'
+        $null = New-Item -ItemType Directory $mnt
+        mount -t tmpfs -o size=64k tmpfs $mnt
+        $LASTEXITCODE | Should -Be 0
+        try {
+            $log = Join-Path $mnt 'callbacks.log'
+            $rcv = Start-BptbNotifyReceiver -LogPath $log -Key $key
+            $http = [Net.Http.HttpClient]::new()
+            $post = {
+                param([int] $n)
+                $body = New-SignedCallback "file_name=d$n.csv&flag=bptb_result_file&notify_id=disk$n&notify_time=2026-11-26 10:00:00&notify_type=bptb_result_notify&pay_date=20261126"
+                $r = $http.PostAsync("$($rcv.Url)notify", [Net.Http.StringContent]::new($body, [Text.Encoding]::ASCII, 'application/x-www-form-urlencoded')).GetAwaiter().GetResult()
+                [int]$r.StatusCode
+            }
+            & $post 0 | Should -Be 200
+            # Fill every other page of the filesystem: what is left is the rest of the log's own last page.
+            $filler = [IO.File]::OpenWrite((Join-Path $mnt 'filler'))
+            try { while ($true) { $filler.Write([byte[]]::new(4096), 0, 4096); $filler.Flush() } } catch [IO.IOException] { } finally { try { $filler.Dispose() } catch { } }
+            $answers = foreach ($n in 1..40) { $s = & $post $n; $s; if ($s -ne 200) { break } }
+            $answers[-1] | Should -Be 503 -Because 'the disk filled within 40 records'
+            $bytes = [IO.File]::ReadAllBytes($log)
+            $bytes[-1] | Should -Be 10 -Because 'no partial record is left at the end of the log'
+            $accepted = @($answers | Where-Object { $_ -eq 200 }).Count
+            Remove-Item (Join-Path $mnt 'filler')
+            & $post 99 | Should -Be 200
+            $records = Test-BptbNotification -Path $log -Key $key
+            $records.Count | Should -Be ($accepted + 2)
+            ($records | Where-Object IsValid).Count | Should -Be $records.Count -Because 'every record answered success reads back whole'
+            $records[-1].NotifyId | Should -Be 'disk99'
+        } finally {
+            if ($rcv) { $rcv | Stop-BptbNotifyReceiver }
+            if ($http) { $http.Dispose() }
+            umount $mnt
+        }
+    }
+}

@@ -100,7 +100,14 @@ internal sealed class CallbackLogWriter : IDisposable
             }
             finally
             {
-                file?.Dispose();
+                try
+                {
+                    file?.Dispose();
+                }
+                catch (IOException)
+                {
+                    // Nothing buffered is left to lose: every byte went through Write, and the answer is decided.
+                }
             }
         }
     }
@@ -118,7 +125,8 @@ internal sealed class CallbackLogWriter : IDisposable
     {
         created = !File.Exists(Path);
         // Readable and removable by others while open: a reconciliation task reads it, logrotate moves it.
-        return new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
+        // Unbuffered (buffer size 1): a write that fails fails in Write, not later in a Dispose that flushes.
+        return new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
     }
 
     private void Write(FileStream file, byte[] bytes)
