@@ -49,9 +49,13 @@ public class Md5BreakdownBenchmarks
     [Benchmark]
     public bool Md5SignerVerify() => _signer.Verify(_signString, BptbCharset.Utf8, _sign).IsValid;
 
-    /// <summary>Step 4: the result object (eleven look-ups, two date parses).</summary>
+    /// <summary>Step 4: the callback's shape (its fields and their formats, spec 5.2 and 6.2), which tells a restructured copy from the genuine one.</summary>
     [Benchmark]
-    public object MakeResult() => new NotificationResult(_parameters, _signString, true, null);
+    public string? CheckShape() => CallbackShape.Check(_parameters, out _);
+
+    /// <summary>Step 5: the result object.</summary>
+    [Benchmark]
+    public object MakeResult() => new NotificationResult(_parameters, NotificationKind.Notify, _signString, true, null);
 
     /// <summary>Reference: the same bytes through one reused IncrementalHash (no per-call OpenSSL context), vs MD5.HashData.</summary>
     [Benchmark]
