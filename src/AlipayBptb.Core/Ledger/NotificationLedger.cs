@@ -82,6 +82,9 @@ CREATE TABLE IF NOT EXISTS run (
             }
             Execute("PRAGMA journal_mode = WAL;");
             Execute("PRAGMA synchronous = NORMAL;");
+            // 32 MiB of page cache (SQLite's default is 2): the key indexes of a million callbacks stay in
+            // memory, where the default cache spilled them and every insert read pages back.
+            Execute("PRAGMA cache_size = -32768;");
             using (_transaction = _connection.BeginTransaction(deferred: false))
             {
                 bool empty = CheckOwnership(allowEmpty: true);
