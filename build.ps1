@@ -242,7 +242,7 @@ function Invoke-Fuzz {
         }
     }
     $summary | ConvertTo-Json | Set-Content (Join-Path $fuzzOut 'summary.json')
-    $summary | Format-Table Target, Started, Seconds, Executions, ExecsPerS, Corpus, Edges, Crashes, Hangs -AutoSize | Out-Host
+    $summary | Format-Table Target, Started, Seconds, Executions, ExecsPerS, Corpus, Edges, Crashes, Hangs -AutoSize | Out-String -Width 200 | Out-Host
     foreach ($s in $summary | Where-Object { $_.Crashes -gt 0 -or $_.Hangs -gt 0 }) {
         Write-Host "$($s.Target): $($s.Crashes) crash(es), $($s.Hangs) hang(s) in $($s.Findings)/default/crashes and hangs; replay one with 'dotnet $dll $($s.Target) < FILE'." -ForegroundColor Yellow
     }
