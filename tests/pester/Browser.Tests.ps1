@@ -79,7 +79,8 @@ Describe 'The confirm page in headless Chromium' {
 
     It 'has the notification delivered and logged by the receiver' {
         $gw.WaitForDeliveries([TimeSpan]::FromSeconds(10)) | Should -BeTrue
-        $logged = Get-Content $rcv.LogPath | Test-BptbNotification -Key $key
+        # The browser's own requests (a favicon) are logged too, and read as unreadable: not callbacks.
+        $logged = Get-Content $rcv.LogPath | Test-BptbNotification -Key $key -ErrorAction SilentlyContinue
         ($logged | Where-Object Kind -EQ 'Notify').IsValid | Should -BeTrue
         ($logged | Where-Object Kind -EQ 'Return').IsValid | Should -BeTrue
     }
