@@ -193,9 +193,16 @@ function Invoke-Fuzz {
     Write-Host 'Building the fuzzing harness...' -ForegroundColor Cyan
     Invoke-Native dotnet publish (Join-Path $root 'fuzz/AlipayBptb.Fuzz/AlipayBptb.Fuzz.csproj') -c Release -o $bin --nologo --verbosity quiet
     Write-Host 'Instrumenting AlipayBptb.Core and BouncyCastle''s key parsing with sharpfuzz...' -ForegroundColor Cyan
-    Invoke-Native dotnet tool run sharpfuzz (Join-Path $bin 'AlipayBptb.Core.dll') | Out-Null
-    # Only what reads a key: BigInteger arithmetic and the ciphers would fill afl's map with paths that say nothing.
-    Invoke-Native dotnet tool run sharpfuzz (Join-Path $bin 'BouncyCastle.Cryptography.dll') Org.BouncyCastle.Asn1 Org.BouncyCastle.Security Org.BouncyCastle.Crypto.Parameters | Out-Null
+    # sharpfuzz is a local tool (.config/dotnet-tools.json), found from the working directory.
+    Push-Location $root
+    try {
+        Invoke-Native dotnet tool restore | Out-Null
+        Invoke-Native dotnet tool run sharpfuzz (Join-Path $bin 'AlipayBptb.Core.dll') | Out-Null
+        # Only what reads a key: BigInteger arithmetic and the ciphers would fill afl's map with paths that say nothing.
+        Invoke-Native dotnet tool run sharpfuzz (Join-Path $bin 'BouncyCastle.Cryptography.dll') Org.BouncyCastle.Asn1 Org.BouncyCastle.Security Org.BouncyCastle.Crypto.Parameters | Out-Null
+    } finally {
+        Pop-Location
+    }
 
     # This container (and most): no CPU governor to read, perhaps no core_pattern to set, two shared cores.
     $env:AFL_SKIP_CPUFREQ = '1'
