@@ -166,8 +166,9 @@ public static class KeyLoader
         }
     }
 
-    // FIPS 186 stops at 3072 bits: a larger p is no DSA key anybody made, and y = g^x mod p costs the cube of p's size.
-    private const int MaxDsaBits = 4096;
+    // OpenSSL's own limit (OPENSSL_DSA_MAX_MODULUS_BITS; FIPS 186 stops at 3072): no tool makes a larger DSA key,
+    // and y = g^x mod p costs the cube of p's size.
+    private const int MaxDsaBits = 10000;
 
     // BouncyCastle reads a DSA private key's integers without checking them. Out of range, the arithmetic on them
     // throws ArithmeticException (p not positive; x < 0 with no inverse of g mod p: found by 'build.ps1 fuzz'),
