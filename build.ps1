@@ -9,6 +9,9 @@
       demo     builds and runs the module's main job on embedded defaults (no account, no internet)
       bench    builds and runs the benchmarks under bench/ (minutes; figures go into the README)
       package  builds and writes out/AlipayBptb.<version>.nupkg
+      fuzz     fuzzes the parameter reader, the log reader and the key loader with SharpFuzz and afl-fuzz
+               (-Minutes per target, 5 by default; -Fuzz picks targets); findings go to out/fuzz. Linux only;
+               not part of test or CI
       clean    removes out/ and every bin/ and obj/
     Everything the build needs (Pester, NuGet packages) is restored from NuGet by this script.
 .EXAMPLE
@@ -17,14 +20,26 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'demo', 'bench', 'package', 'clean')]
+    [ValidateSet('build', 'test', 'demo', 'bench', 'package', 'fuzz', 'clean')]
     [string] $Task = 'build',
 
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
 
     # bench only: which benchmarks (core, pipeline, notifyverify, import, ledger); all by default.
-    [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import', 'ledger')
+    [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import', 'ledger'),
+
+    # fuzz only: which targets (params, log, keys); all by default, one after the other.
+    [ValidateSet('params', 'log', 'keys')]
+    [string[]] $Fuzz = @('params', 'log', 'keys'),
+
+    # fuzz only: how long afl-fuzz runs each target.
+    [ValidateRange(1, 10080)]
+    [int] $Minutes = 5,
+
+    # fuzz only: an input that runs longer than this (milliseconds) is a hang.
+    [ValidateRange(100, 60000)]
+    [int] $TimeoutMs = 3000
 )
 
 $ErrorActionPreference = 'Stop'
@@ -146,6 +161,101 @@ function Invoke-Package {
     $nupkg
 }
 
+# Installs afl++ from Debian's packages when afl-fuzz is missing and this is root; otherwise says what to install.
+function Assert-AflFuzz {
+    if (-not $IsLinux) { throw 'The fuzz task needs Linux: afl-fuzz and SharpFuzz''s fork server run there only.' }
+    if (Get-Command afl-fuzz -ErrorAction SilentlyContinue) { return }
+    if ((& id -u) -ne '0') { throw 'afl-fuzz is missing: install AFL++ (Debian, Ubuntu: sudo apt-get install afl++), then run this again.' }
+    Write-Host 'afl-fuzz is missing: installing afl++ from Debian''s packages...' -ForegroundColor Cyan
+    & bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq afl++ >/dev/null'
+    if ($LASTEXITCODE -ne 0 -or -not (Get-Command afl-fuzz -ErrorAction SilentlyContinue)) { throw 'afl++ could not be installed (see above).' }
+}
+
+# afl-fuzz's fuzzer_stats: 'name : value' lines.
+function Read-FuzzerStats([string] $Path) {
+    $stats = @{}
+    if (Test-Path $Path) {
+        foreach ($line in Get-Content $Path) {
+            if ($line -match '^\s*(\w+)\s*:\s*(.*?)\s*$') { $stats[$Matches[1]] = $Matches[2] }
+        }
+    }
+    $stats
+}
+
+# Builds the harness (fuzz/AlipayBptb.Fuzz), instruments the core and BouncyCastle's parsers with sharpfuzz, and runs
+# afl-fuzz on each target in turn for $Minutes; findings under out/fuzz/<target>/findings, a summary at the end.
+function Invoke-Fuzz {
+    Assert-AflFuzz
+    $fuzzOut = Join-Path $out 'fuzz'
+    $bin = Join-Path $fuzzOut 'bin'
+    # Afresh every time: sharpfuzz rewrites the assemblies in place and refuses one that is already instrumented.
+    Remove-Item -Recurse -Force $bin -ErrorAction SilentlyContinue
+    Write-Host 'Building the fuzzing harness...' -ForegroundColor Cyan
+    Invoke-Native dotnet publish (Join-Path $root 'fuzz/AlipayBptb.Fuzz/AlipayBptb.Fuzz.csproj') -c Release -o $bin --nologo --verbosity quiet
+    Write-Host 'Instrumenting AlipayBptb.Core and BouncyCastle''s key parsing with sharpfuzz...' -ForegroundColor Cyan
+    # sharpfuzz is a local tool (.config/dotnet-tools.json), found from the working directory.
+    Push-Location $root
+    try {
+        Invoke-Native dotnet tool restore | Out-Null
+        Invoke-Native dotnet tool run sharpfuzz (Join-Path $bin 'AlipayBptb.Core.dll') | Out-Null
+        # Only what reads a key: BigInteger arithmetic and the ciphers would fill afl's map with paths that say nothing.
+        Invoke-Native dotnet tool run sharpfuzz (Join-Path $bin 'BouncyCastle.Cryptography.dll') Org.BouncyCastle.Asn1 Org.BouncyCastle.Security Org.BouncyCastle.Crypto.Parameters | Out-Null
+    } finally {
+        Pop-Location
+    }
+
+    # This container (and most): no CPU governor to read, perhaps no core_pattern to set, two shared cores.
+    $env:AFL_SKIP_CPUFREQ = '1'
+    $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'
+    $env:AFL_SKIP_BIN_CHECK = '1'          # the binary is dotnet: the instrumentation is in the assemblies
+    $env:AFL_NO_AFFINITY = '1'             # no core pinning on a machine shared with builds and tests
+    $env:AFL_NO_UI = '1'                   # status lines, not a full-screen display: the output can be logged
+    $env:AFL_MAP_SIZE = '65536'            # SharpFuzz's map
+    $env:AFL_FORKSRV_INIT_TMOUT = '60000'  # dotnet's start-up on a busy machine
+    $dll = Join-Path $bin 'AlipayBptb.Fuzz.dll'
+    $dotnet = (Get-Command dotnet -CommandType Application | Select-Object -First 1).Source
+    $summary = foreach ($target in $Fuzz) {
+        $dir = Join-Path $fuzzOut $target
+        $findings = Join-Path $dir 'findings'
+        $tmp = Join-Path $dir 'tmp'
+        Remove-Item -Recurse -Force $findings, $tmp -ErrorAction SilentlyContinue
+        $null = New-Item -ItemType Directory -Force $dir, $tmp
+        $env:ALIPAYBPTB_FUZZ_TMP = $tmp
+        $started = Get-Date
+        $log = Join-Path $dir 'afl-fuzz.log'
+        Write-Host "Fuzzing '$target' for $Minutes minute(s); to watch: tail -f $log" -ForegroundColor Cyan
+        $aflArgs = @('-i', (Join-Path $root "fuzz/corpus/$target"), '-o', $findings, '-m', 'none', '-t', $TimeoutMs, '-V', ($Minutes * 60))
+        $dictionary = Join-Path $root "fuzz/dictionaries/$target.dict"
+        if (Test-Path $dictionary) { $aflArgs += @('-x', $dictionary) }
+        & afl-fuzz @aflArgs -- $dotnet $dll $target *> $log
+        $code = $LASTEXITCODE
+        Get-Content $log -Tail 4 | ForEach-Object { $_ -replace '\e\[[0-9;?]*[A-Za-z]', '' } | Out-Host
+        Remove-Item -Recurse -Force $tmp -ErrorAction SilentlyContinue
+        $stats = Read-FuzzerStats (Join-Path $findings 'default/fuzzer_stats')
+        if ($stats.Count -eq 0) { throw "afl-fuzz did not fuzz '$target' (exit code $code): see $(Join-Path $dir 'afl-fuzz.log')." }
+        $seconds = [double]$stats['run_time']
+        $execs = [long]$stats['execs_done']
+        [pscustomobject]@{
+            Target     = $target
+            Started    = $started.ToUniversalTime().ToString('yyyy-MM-dd HH:mm') + 'Z'
+            Seconds    = [int]$seconds
+            Executions = $execs
+            ExecsPerS  = if ($seconds -gt 0) { [math]::Round($execs / $seconds, 1) } else { 0 }
+            Corpus     = [int]$stats['corpus_count']
+            Edges      = [int]$stats['edges_found']
+            Crashes    = [int]$stats['saved_crashes']
+            Hangs      = [int]$stats['saved_hangs']
+            Findings   = $findings
+        }
+    }
+    $summary | ConvertTo-Json | Set-Content (Join-Path $fuzzOut 'summary.json')
+    $summary | Format-Table Target, Started, Seconds, Executions, ExecsPerS, Corpus, Edges, Crashes, Hangs -AutoSize | Out-String -Width 200 | Out-Host
+    foreach ($s in $summary | Where-Object { $_.Crashes -gt 0 -or $_.Hangs -gt 0 }) {
+        Write-Host "$($s.Target): $($s.Crashes) crash(es), $($s.Hangs) hang(s) in $($s.Findings)/default/crashes and hangs; replay one with 'dotnet $dll $($s.Target) < FILE'." -ForegroundColor Yellow
+    }
+    if (@($summary | Where-Object { $_.Crashes -gt 0 -or $_.Hangs -gt 0 }).Count -gt 0) { exit 1 }
+}
+
 switch ($Task) {
     'clean' {
         Remove-Item -Recurse -Force $out -ErrorAction SilentlyContinue
@@ -197,4 +307,5 @@ switch ($Task) {
         Invoke-Build
         $null = Invoke-Package
     }
+    'fuzz' { Invoke-Fuzz }
 }

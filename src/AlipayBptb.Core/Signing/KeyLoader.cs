@@ -100,6 +100,15 @@ public static class KeyLoader
                 }
                 return new BouncyCastleSigner(SignType.RSA, rsa, rsaBits);
             case DsaKeyParameters dsa:
+                if (dsa.Parameters is null)
+                {
+                    // X.509 lets a DSA public key leave p, q and g to its issuer's certificate; there is none here.
+                    throw new KeyFormatException($"{Capital(source)} is a DSA key without its parameters (p, q, g): give the key with them, as openssl writes it.");
+                }
+                if (!IsInRange(dsa))
+                {
+                    throw new KeyFormatException($"{Capital(source)} is not a usable DSA key: its numbers are out of range (DSA needs 1 < g < p, 0 < q < p, 0 < x < q, 1 < y < p, and p of at most {MaxDsaBits} bits).");
+                }
                 int dsaBits = dsa.Parameters.P.BitLength;
                 if (platform && TryPlatformDsa(dsa, out Signer? dsaSigner))
                 {
@@ -155,6 +164,27 @@ public static class KeyLoader
         {
             return false;
         }
+    }
+
+    // OpenSSL's own limit (OPENSSL_DSA_MAX_MODULUS_BITS; FIPS 186 stops at 3072): no tool makes a larger DSA key,
+    // and y = g^x mod p costs the cube of p's size.
+    private const int MaxDsaBits = 10000;
+
+    // BouncyCastle reads a DSA private key's integers without checking them. Out of range, the arithmetic on them
+    // throws ArithmeticException (p not positive; x < 0 with no inverse of g mod p: found by 'build.ps1 fuzz'),
+    // or gives a signer whose signatures nobody can verify.
+    private static bool IsInRange(DsaKeyParameters key)
+    {
+        DsaParameters dp = key.Parameters;
+        BigInteger p = dp.P, q = dp.Q, g = dp.G;
+        if (p.SignValue <= 0 || p.BitLength > MaxDsaBits || q.SignValue <= 0 || q.CompareTo(p) >= 0
+            || g.CompareTo(BigInteger.One) <= 0 || g.CompareTo(p) >= 0)
+        {
+            return false;
+        }
+        return key is DsaPrivateKeyParameters priv
+            ? priv.X.SignValue > 0 && priv.X.CompareTo(q) < 0
+            : ((DsaPublicKeyParameters)key).Y.CompareTo(BigInteger.One) > 0 && ((DsaPublicKeyParameters)key).Y.CompareTo(p) < 0;
     }
 
     private static bool TryPlatformDsa(DsaKeyParameters key, out Signer? signer)
