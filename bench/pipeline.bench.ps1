@@ -57,7 +57,7 @@ public static class AlipayBptbBenchLog
                 string notifyTime = t.ToString("yyyy-MM-dd HH:mm:ss");
                 string payDate = t.ToString("yyyyMMdd");
                 string notifyId = i.ToString("x8") + "bd26e612bddb4ad707efec0f0d8f3700".Substring(0, 26);
-                string flag = (i & 1) == 0 ? "bptb_unfreeze_file" : "bptb_pay_file";
+                string flag = (i & 1) == 0 ? "bptb_unfreeze_file" : "bptb_result_file"; // both spec values (6.2): a callback with another flag is not valid
                 string fileName = "批量付款" + payDate + "-" + i.ToString("D7") + ".csv";
                 string signString = "file_name=" + fileName + "&flag=" + flag + "&notify_id=" + notifyId
                     + "&notify_time=" + notifyTime + "&notify_type=bptb_unfreeze_notify&pay_date=" + payDate;
