@@ -9,7 +9,7 @@
       demo     builds and runs the module's main job on embedded defaults (no account, no internet)
       bench    builds and runs the benchmarks under bench/ (minutes; figures go into the README)
       package  builds and writes out/AlipayBptb.<version>.nupkg
-      fuzz     fuzzes the parameter reader, the log reader and the key loader with SharpFuzz and afl-fuzz
+      fuzz     fuzzes the parameter reader, the log reader, the key loader and the receiver's request parsing with SharpFuzz and afl-fuzz
                (-Minutes per target, 5 by default; -Fuzz picks targets); findings go to out/fuzz. Linux only;
                not part of test or CI
       clean    removes out/ and every bin/ and obj/
@@ -30,8 +30,8 @@ param(
     [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import', 'ledger'),
 
     # fuzz only: which targets (params, log, keys); all by default, one after the other.
-    [ValidateSet('params', 'log', 'keys')]
-    [string[]] $Fuzz = @('params', 'log', 'keys'),
+    [ValidateSet('params', 'log', 'keys', 'http')]
+    [string[]] $Fuzz = @('params', 'log', 'keys', 'http'),
 
     # fuzz only: how long afl-fuzz runs each target.
     [ValidateRange(1, 10080)]

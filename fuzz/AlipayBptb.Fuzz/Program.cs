@@ -32,7 +32,7 @@ public static class Program
     }
 }
 
-/// <summary>The three targets, each an action over the input bytes.</summary>
+/// <summary>The four targets, each an action over the input bytes.</summary>
 public static class Targets
 {
     // The test suite's MD5 key (tests/unit): the seeds under fuzz/corpus/params are signed with it, so that
@@ -52,8 +52,68 @@ public static class Targets
         "params" => Parameters,
         "log" => Log,
         "keys" => Keys,
+        "http" => Http,
         _ => null,
     };
+
+    /// <summary>
+    /// The receiver's request parsing: what a client sends on one connection (request lines, headers,
+    /// Content-Length or chunked bodies, keep-alive), each request then written as a log record and read back.
+    /// A request that is not HTTP is a Problem, never an exception; a record percent-decodes to what the target
+    /// and body that were received percent-decode to (the record keeps a literal '%' as it is: see the
+    /// receiver's log format).
+    /// </summary>
+    public static void Http(Stream input)
+    {
+        var connection = new OneWayConnection(ReadAll(input));
+        System.Collections.Generic.List<AlipayBptb.Core.Gateway.HttpExchange> requests =
+            AlipayBptb.Core.Gateway.LoopbackHttpHost.ReadAllAsync(connection, 64 * 1024).GetAwaiter().GetResult();
+        foreach (AlipayBptb.Core.Gateway.HttpExchange r in requests)
+        {
+            Trace($"request: {r.Method} {r.Target} body {r.BodyLength}{(r.BodyTooLarge ? " (too large)" : string.Empty)} problem {r.Problem ?? "-"}");
+            if (r.Problem != null)
+            {
+                continue;
+            }
+            byte[] line = AlipayBptb.Core.Receiver.CallbackLog.FormatLine(DateTime.UtcNow, r.Method, r.Remote, "-", r.TargetBytes, r.Body, r.BodyLength);
+            string[] fields = Encoding.UTF8.GetString(line).TrimEnd('\n').Split('\t');
+            if (fields.Length != 6)
+            {
+                throw new FuzzInvariantException($"A log record has {fields.Length} fields, not 6.");
+            }
+            if (!Same(Unescape(fields[4]), Unescape(r.TargetBytes.Length == 0 ? "-" : r.Target)))
+            {
+                throw new FuzzInvariantException("The logged target does not decode back to the target received.");
+            }
+            byte[] body = new byte[r.BodyLength];
+            Array.Copy(r.Body, body, r.BodyLength);
+            if (!Same(fields[5] == "-" ? Array.Empty<byte>() : Unescape(fields[5]), Unescape(Encoding.Latin1.GetString(body))))
+            {
+                throw new FuzzInvariantException("The logged body does not decode back to the body received.");
+            }
+            Touch(ParameterReader.Read(Encoding.UTF8.GetString(line), BptbCharset.Utf8));
+        }
+    }
+
+    private static byte[] Unescape(string field)
+    {
+        var bytes = new System.Collections.Generic.List<byte>(field.Length);
+        for (int i = 0; i < field.Length; i++)
+        {
+            if (field[i] == '%' && i + 2 < field.Length && Uri.IsHexDigit(field[i + 1]) && Uri.IsHexDigit(field[i + 2]))
+            {
+                bytes.Add(Convert.ToByte(field.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else
+            {
+                bytes.Add((byte)field[i]);
+            }
+        }
+        return bytes.ToArray();
+    }
+
+    private static bool Same(byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b);
 
     /// <summary>
     /// The parameter reader (Read and ReadQuery) and an MD5 NotificationVerifier over the same text, in utf-8 and gbk.
@@ -243,6 +303,25 @@ public static class Targets
         }
         return new UTF8Encoding(false, false).GetString(bytes);
     }
+}
+
+/// <summary>A client's side of a connection: the input is what it sends; what the server writes back is dropped.</summary>
+internal sealed class OneWayConnection : Stream
+{
+    private readonly MemoryStream _sent;
+
+    public OneWayConnection(byte[] sent) => _sent = new MemoryStream(sent, writable: false);
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => _sent.Read(buffer, offset, count);
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) { }
 }
 
 /// <summary>A property the core promises did not hold: reported to afl-fuzz as a crash, as any unexpected exception is.</summary>

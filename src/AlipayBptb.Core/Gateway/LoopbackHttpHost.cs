@@ -218,7 +218,7 @@ internal sealed class LoopbackHttpHost : IDisposable
     private async Task ServeAsync(Socket socket)
     {
         var stream = new NetworkStream(socket, ownsSocket: false);
-        var reader = new RequestReader(stream, _maxBodyBytes);
+        var reader = new RequestReader(stream, socket, _maxBodyBytes);
         try
         {
             while (_accepting && !_stopping.IsCancellationRequested)
@@ -227,7 +227,7 @@ internal sealed class LoopbackHttpHost : IDisposable
                 using (var deadline = new CancellationTokenSource(ReadTimeout))
                 using (deadline.Token.Register(() => Close(socket)))
                 {
-                    exchange = await reader.ReadHeadAsync(socket).ConfigureAwait(false);
+                    exchange = await reader.ReadHeadAsync().ConfigureAwait(false);
                     if (exchange == null)
                     {
                         return;
@@ -304,24 +304,54 @@ internal sealed class LoopbackHttpHost : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads every request off a stream, as a connection would bring them (the fuzzing harness's way in: what a
+    /// client sends is parsed with no socket and no handler).
+    /// </summary>
+    internal static async Task<List<HttpExchange>> ReadAllAsync(Stream stream, int maxBodyBytes)
+    {
+        var reader = new RequestReader(stream, null, maxBodyBytes);
+        var all = new List<HttpExchange>();
+        while (true)
+        {
+            HttpExchange? exchange = await reader.ReadHeadAsync().ConfigureAwait(false);
+            if (exchange == null)
+            {
+                return all;
+            }
+            if (exchange.Problem == null)
+            {
+                await reader.ReadBodyAsync(exchange).ConfigureAwait(false);
+            }
+            all.Add(exchange);
+            if (exchange.Problem != null || exchange.BodyTooLarge || !exchange.KeepAlive)
+            {
+                return all;
+            }
+        }
+    }
+
     /// <summary>Reads requests off one connection, with a buffer that carries bytes over between them.</summary>
     private sealed class RequestReader
     {
-        private readonly NetworkStream _stream;
+        private readonly Stream _stream;
+        private readonly Socket? _socket;
         private readonly int _maxBody;
         private readonly byte[] _buffer = new byte[MaxHeaderBytes];
         private int _start;
         private int _end;
 
-        public RequestReader(NetworkStream stream, int maxBody)
+        public RequestReader(Stream stream, Socket? socket, int maxBody)
         {
             _stream = stream;
+            _socket = socket;
             _maxBody = maxBody;
         }
 
         // The request line and headers, or null when the client closed the connection between requests.
-        public async Task<HttpExchange?> ReadHeadAsync(Socket socket)
+        public async Task<HttpExchange?> ReadHeadAsync()
         {
+            Socket? socket = _socket;
             int headEnd;
             while ((headEnd = IndexOfHeadEnd()) < 0)
             {
@@ -484,14 +514,14 @@ internal sealed class HttpExchange
     private static readonly Encoding Latin1 = Encoding.GetEncoding("ISO-8859-1");
     private static readonly string[] LineBreak = { "\r\n" };
     private readonly Stream _stream;
-    private readonly Socket _socket;
+    private readonly Socket? _socket;
     private readonly Dictionary<string, string> _headers = new(StringComparer.OrdinalIgnoreCase);
 
-    private HttpExchange(Stream stream, Socket socket)
+    private HttpExchange(Stream stream, Socket? socket)
     {
         _stream = stream;
         _socket = socket;
-        Remote = socket.RemoteEndPoint?.ToString() ?? "-";
+        Remote = socket?.RemoteEndPoint?.ToString() ?? "-";
     }
 
     public string Method { get; private set; } = string.Empty;
@@ -532,9 +562,9 @@ internal sealed class HttpExchange
 
     public string? Header(string name) => _headers.TryGetValue(name, out string? v) ? v : null;
 
-    internal static HttpExchange Bad(Stream stream, Socket socket, string problem) => new(stream, socket) { Problem = problem };
+    internal static HttpExchange Bad(Stream stream, Socket? socket, string problem) => new(stream, socket) { Problem = problem };
 
-    internal static HttpExchange Parse(Stream stream, Socket socket, string head)
+    internal static HttpExchange Parse(Stream stream, Socket? socket, string head)
     {
         var x = new HttpExchange(stream, socket);
         string[] lines = head.Split(LineBreak, StringSplitOptions.None);
@@ -602,8 +632,11 @@ internal sealed class HttpExchange
         await WriteRawAsync($"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {promised}\r\n\r\n").ConfigureAwait(false);
         await _stream.WriteAsync(partial, 0, partial.Length).ConfigureAwait(false);
         await _stream.FlushAsync().ConfigureAwait(false);
-        _socket.LingerState = new LingerOption(true, 0); // close with RST, not FIN
-        _socket.Dispose();
+        if (_socket != null)
+        {
+            _socket.LingerState = new LingerOption(true, 0); // close with RST, not FIN
+            _socket.Dispose();
+        }
     }
 
     internal Task WriteRawAsync(string text)
