@@ -283,6 +283,7 @@ Describe 'Register-BptbNotification' {
 
     # The promise scripts rely on: every valid notification is acted on at least once, even when the run is
     # killed between the ledger's commit and the action.
+    # Like the test above, it needs a POSIX kill -9; Stop-Process on Windows is not a SIGKILL.
     It 'loses no action when the pipeline is killed mid-run: a rerun acts on whatever the killed run did not get past' -Skip:(-not $IsLinux) {
         $log = Join-Path $TestDrive 'act.log'
         New-NotificationLog -Path $log -Count 20000
