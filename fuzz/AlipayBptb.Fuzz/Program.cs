@@ -59,9 +59,8 @@ public static class Targets
     /// <summary>
     /// The receiver's request parsing: what a client sends on one connection (request lines, headers,
     /// Content-Length or chunked bodies, keep-alive), each request then written as a log record and read back.
-    /// A request that is not HTTP is a Problem, never an exception; a record percent-decodes to what the target
-    /// and body that were received percent-decode to (the record keeps a literal '%' as it is: see the
-    /// receiver's log format).
+    /// A request that is not HTTP is a Problem, never an exception; a record percent-decodes back to exactly
+    /// the target and body that were received.
     /// </summary>
     public static void Http(Stream input)
     {
@@ -81,13 +80,13 @@ public static class Targets
             {
                 throw new FuzzInvariantException($"A log record has {fields.Length} fields, not 6.");
             }
-            if (!Same(Unescape(fields[4]), Unescape(r.TargetBytes.Length == 0 ? "-" : r.Target)))
+            if (!Same(Unescape(fields[4]), r.TargetBytes.Length == 0 ? new[] { (byte)'-' } : r.TargetBytes))
             {
                 throw new FuzzInvariantException("The logged target does not decode back to the target received.");
             }
             byte[] body = new byte[r.BodyLength];
             Array.Copy(r.Body, body, r.BodyLength);
-            if (!Same(fields[5] == "-" ? Array.Empty<byte>() : Unescape(fields[5]), Unescape(Encoding.Latin1.GetString(body))))
+            if (!Same(fields[5] == "-" ? Array.Empty<byte>() : Unescape(fields[5]), body))
             {
                 throw new FuzzInvariantException("The logged body does not decode back to the body received.");
             }

@@ -328,4 +328,33 @@ public sealed class NotifyReceiverTests : IDisposable
         }
         return bytes.ToArray();
     }
+
+    [Fact]
+    public async Task A_literal_percent_is_escaped_so_the_record_tells_a_sent_escape_from_the_character_it_stands_for()
+    {
+        NotifyReceiver r = Start();
+        await RawAsync(r, Encoding.ASCII.GetBytes("POST /alipay/notify?t=%2541 HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\nConnection: close\r\n\r\na=%41&A"));
+        string[] fields = Assert.Single(Records()).Split('\t');
+        Assert.Equal("/alipay/notify?t=%2541", Encoding.ASCII.GetString(Decode(fields[4])));
+        Assert.Equal("a=%41&A", Encoding.ASCII.GetString(Decode(fields[5])));
+        Assert.Equal(28, fields[0].Length); // seven decimals: a record that escapes '%'
+    }
+
+    [Fact]
+    public void A_record_of_an_earlier_version_still_reads_as_it_was_written()
+    {
+        // Three decimals, and '%' kept as it was: the body is the urlencoded form as received.
+        string body = Notification("legacy0001");
+        string line = "2026-11-25T10:00:00.123Z\tPOST\t127.0.0.1:40000\tvalid\t/alipay/notify\t" + body;
+        string now = Encoding.UTF8.GetString(CallbackLog.FormatLine(DateTime.UtcNow, "POST", "127.0.0.1:40000", "valid", Encoding.ASCII.GetBytes("/alipay/notify"), Encoding.ASCII.GetBytes(body), body.Length));
+        using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        foreach (string record in new[] { line, now.TrimEnd('\n') })
+        {
+            NotificationResult r = v.Verify(record, out _)!;
+            Assert.True(r.IsValid, r.Reason);
+            Assert.Equal("legacy0001", r.NotifyId);
+            Assert.Equal("2026-11-26 10:00:00", r.RawParameters["notify_time"]);
+            Assert.NotNull(r.Received);
+        }
+    }
 }

@@ -6,15 +6,17 @@ namespace AlipayBptb.Core.Receiver;
 
 /// <summary>
 /// The notify receiver's log format: one line per callback received, six fields separated by tabs:
-/// <c>time method remote check target body</c>. <c>time</c> is UTC, ISO 8601 with milliseconds;
+/// <c>time method remote check target body</c>. <c>time</c> is UTC, ISO 8601 with seven decimals (records of
+/// earlier versions have three);
 /// <c>check</c> is <c>-</c> (no key given), <c>valid</c>, <c>invalid:reason</c> or <c>unreadable:reason</c>, and for a
 /// valid notification checked with notify_verify, Alipay's answer after a ';': <c>valid;notify_verify=true</c>,
 /// <c>valid;notify_verify=false:answer</c> or <c>valid;notify_verify=error:problem</c>;
 /// <c>target</c> is the path and query as requested; <c>body</c> is the request body, or <c>-</c> when empty
 /// (a body that is itself "-" is written <c>%2D</c>).
-/// Target and body are written as received, except that control characters, spaces, '%' can stay, and every
-/// byte outside printable ASCII is percent-escaped: the line stays one line, and percent-decoding it gives
-/// back exactly what was sent.
+/// Target and body are written as received, except that '%' and every byte outside printable ASCII (control
+/// characters, spaces, tabs, line breaks, raw GBK or UTF-8) are percent-escaped: the line stays one line, and
+/// percent-decoding a field gives back exactly the bytes that were sent. Records of earlier versions (three
+/// decimals in the time) kept a literal '%' as it was; they are still read, as they were written.
 /// </summary>
 public static class CallbackLog
 {
@@ -22,7 +24,7 @@ public static class CallbackLog
     public static byte[] FormatLine(DateTime utc, string method, string remote, string check, byte[] target, byte[] body, int bodyLength)
     {
         var sb = new StringBuilder(64 + (target.Length * 3 / 2) + (bodyLength * 3 / 2));
-        sb.Append(utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append('\t')
+        sb.Append(utc.ToString(TimeFormat, CultureInfo.InvariantCulture)).Append('\t')
           .Append(Safe(method)).Append('\t')
           .Append(Safe(remote)).Append('\t')
           .Append(Safe(check)).Append('\t');
@@ -50,6 +52,12 @@ public static class CallbackLog
         sb.Append('\n');
         return Encoding.UTF8.GetBytes(sb.ToString());
     }
+
+    // Seven decimals mark a record that escapes '%' itself; the three of earlier records, one that did not.
+    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+    private const string LegacyTimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    private const int TimeLength = 28; // 2026-11-26T14:00:00.1234567Z
+    private static readonly string[] TimeFormats = { TimeFormat, LegacyTimeFormat };
 
     /// <summary>The check field's mark for what notify_verify answered.</summary>
     public const string VerifiedMark = ";notify_verify=";
@@ -100,13 +108,20 @@ public static class CallbackLog
             return false;
         }
         check = line.Substring(checkStart, targetStart - 1 - checkStart);
+        // What the merchant's code parses is the body as sent, where a '%' begins an escape: a record that
+        // escaped the '%' itself gives it back (every other escape in it stands for a byte a query would escape too).
+        bool escapedPercent = time.Length == TimeLength;
         string body = line.Substring(bodyStart).TrimEnd('\r', '\n');
         if (body != "-")
         {
-            parameters = body;
+            parameters = escapedPercent ? body.Replace("%25", "%") : body;
             return true;
         }
         string target = line.Substring(targetStart, bodyStart - 1 - targetStart);
+        if (escapedPercent)
+        {
+            target = target.Replace("%25", "%");
+        }
         int q = target.IndexOf('?');
         parameters = q < 0 ? string.Empty : target.Substring(q + 1);
         return true;
@@ -126,7 +141,7 @@ public static class CallbackLog
 
     /// <summary>The record's time field (UTC), or null when it is not one.</summary>
     public static DateTime? ParseTime(string time) =>
-        DateTime.TryParseExact(time, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime t)
+        DateTime.TryParseExact(time, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime t)
             ? t
             : null;
 
@@ -136,7 +151,7 @@ public static class CallbackLog
         for (int i = 0; i < count; i++)
         {
             byte b = bytes[i];
-            if (b > 0x20 && b < 0x7F)
+            if (b > 0x20 && b < 0x7F && b != '%')
             {
                 sb.Append((char)b);
             }
