@@ -425,6 +425,28 @@ Describe 'Get-BptbBatchStatus' {
     }
 }
 
+Describe 'A ledger that cannot be written' {
+    # A read-only medium, really: a tmpfs remounted read-only (Linux and root, as CI runs; root ignores a
+    # file's read-only attribute, so nothing less shows that no write is attempted).
+    It 'gives its status read-only, and Register-BptbNotification says why it cannot write' -Skip:(-not $IsLinux -or [Environment]::UserName -ne 'root') {
+        $mnt = Join-Path $TestDrive 'ro'
+        $null = New-Item -ItemType Directory $mnt
+        mount -t tmpfs -o size=4m tmpfs $mnt
+        try {
+            $log = Join-Path $TestDrive 'ro.log'
+            New-NotificationLog -Path $log -Count 5
+            $db = Join-Path $mnt 'bptb.db'
+            Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db | Out-Null
+            mount -o remount,ro $mnt
+            (Get-BptbBatchStatus -Ledger $db).Count | Should -Be 5
+            { Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db } |
+                Should -Throw -ErrorId 'LedgerUnavailable,*' -ExpectedMessage '*cannot be opened for writing*'
+        } finally {
+            umount $mnt
+        }
+    }
+}
+
 Describe 'The scheduled reconciliation example' {
     It 'runs against a receiver log, twice, and reports each batch once' {
         $partner = '2088002464631181'

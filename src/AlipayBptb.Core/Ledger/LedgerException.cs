@@ -42,6 +42,8 @@ public sealed class LedgerException : Exception
             $"The ledger '{path}' is damaged or not an SQLite database ({ex.Message}): restore it from a backup, or rebuild it by registering the callback logs into a new file.", ex),
         13 => new LedgerException(path, LedgerProblem.Unavailable, $"The ledger '{path}' cannot be written: the disk is full. Nothing of this batch was recorded; free space and run again.", ex),
         5 or 6 => new LedgerException(path, LedgerProblem.Unavailable, $"The ledger '{path}' stayed locked by another process for 30 s: run again when it has finished.", ex),
+        8 or 14 => new LedgerException(path, LedgerProblem.Unavailable,
+            $"The ledger '{path}' cannot be opened for writing (a read-only file, folder or medium, or no permission; SQLite: {ex.Message}): Register-BptbNotification needs to write it and the files beside it (-wal, -shm); Get-BptbBatchStatus only reads.", ex),
         _ => new LedgerException(path, LedgerProblem.Unavailable, $"The ledger '{path}' cannot be used: {ex.Message}", ex),
     };
 }

@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS run (
 
     private static readonly string[] OwnTables = { "callback", "sighting", "invalid", "event", "verification", "run" };
 
-    private readonly SqliteConnection _connection;
+    private SqliteConnection _connection;
     private readonly Dictionary<long, bool> _liveRuns = new();
     private SqliteTransaction? _transaction; // the one in progress, which Microsoft.Data.Sqlite wants on every command
     private long? _run;
@@ -67,13 +67,24 @@ CREATE TABLE IF NOT EXISTS run (
         Path = path;
         try
         {
-            _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            _connection = Open(path, readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate);
+            try
             {
-                DataSource = path,
-                Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
-                Pooling = false,
-            }.ToString());
-            _connection.Open();
+                _connection.Open();
+                if (readOnly)
+                {
+                    Scalar("PRAGMA application_id;"); // SQLite opens lazily: the first read is what fails
+                }
+            }
+            catch (SqliteException ex) when (readOnly && ex.SqliteErrorCode == 14)
+            {
+                // A WAL ledger on a medium that cannot be written (a read-only mount, a backup): SQLite cannot make
+                // the shared-memory file a reader of WAL needs. Nothing can write there either, so the file is read
+                // as immutable, which needs no such file.
+                _connection.Dispose();
+                _connection = Open(new Uri(System.IO.Path.GetFullPath(path)).AbsoluteUri + "?immutable=1", SqliteOpenMode.ReadOnly);
+                _connection.Open();
+            }
             Execute("PRAGMA busy_timeout = 30000;");
             if (readOnly)
             {
@@ -109,6 +120,9 @@ CREATE TABLE IF NOT EXISTS run (
     }
 
     public string Path { get; }
+
+    private static SqliteConnection Open(string dataSource, SqliteOpenMode mode) =>
+        new(new SqliteConnectionStringBuilder { DataSource = dataSource, Mode = mode, Pooling = false }.ToString());
 
     /// <summary>
     /// Records a batch in one transaction and marks each result: <c>IsDuplicate</c> (this callback was seen),
