@@ -251,7 +251,15 @@ internal sealed class LoopbackHttpHost : IDisposable
                         await exchange.AnswerAsync(400, "error: " + exchange.Problem, "text/plain").ConfigureAwait(false);
                         return;
                     }
-                    await _handle(exchange).ConfigureAwait(false);
+                    try
+                    {
+                        await _handle(exchange).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!(ex is IOException || ex is SocketException || ex is ObjectDisposedException || ex is OperationCanceledException))
+                    {
+                        // A bug in a handler answers 500 (the sender tries again), never leaves the client hanging.
+                        exchange.KeepAlive = false;
+                    }
                     if (!exchange.Answered)
                     {
                         await exchange.AnswerAsync(500, "error: no answer", "text/plain").ConfigureAwait(false);
@@ -556,7 +564,7 @@ internal sealed class HttpExchange
 
     internal bool ExpectsContinue { get; private set; }
 
-    internal bool KeepAlive { get; private set; }
+    internal bool KeepAlive { get; set; }
 
     internal bool Aborted { get; private set; }
 

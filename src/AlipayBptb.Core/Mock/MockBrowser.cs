@@ -52,9 +52,12 @@ public static class MockBrowser
     private static readonly Regex Token = new("name=\"token\" value=\"([^\"]+)\"", RegexOptions.CultureInvariant);
     private static readonly Regex ErrorCode = new("id=\"error-code\" data-code=\"([^\"]+)\"", RegexOptions.CultureInvariant);
 
+    // A connection per request (Connection: close): local gateways and receivers come and go on ports the
+    // system hands out again, and a kept-alive connection to one that stopped would meet its successor's reset.
     private static readonly HttpClient Client = new(new HttpClientHandler { AllowAutoRedirect = false, UseProxy = false })
     {
         Timeout = TimeSpan.FromSeconds(30),
+        DefaultRequestHeaders = { ConnectionClose = true },
     };
 
     public static async Task<MockConfirmation> ConfirmAsync(string confirmUrl, string password, CancellationToken cancellationToken = default)

@@ -36,9 +36,12 @@ public sealed class MockGateway : IDisposable
     /// <summary>...and within 15 days of it.</summary>
     public static readonly TimeSpan ConfirmNotAfter = TimeSpan.FromDays(15);
 
+    // A connection per notification, as a notification server would open: receivers in tests come and go on
+    // ports the system hands out again, where a kept-alive connection would meet a reset.
     private static readonly HttpClient Delivery = new(new HttpClientHandler { AllowAutoRedirect = false, UseProxy = false })
     {
         Timeout = TimeSpan.FromSeconds(15),
+        DefaultRequestHeaders = { ConnectionClose = true },
     };
 
     private readonly LoopbackHttpHost _host;
