@@ -162,15 +162,13 @@ internal sealed class LoopbackHttpHost : IDisposable
             // Connections waiting for their next request are closed; those in the middle of one finish.
             foreach (Socket s in _open)
             {
-                if (!IsHandling(s))
+                if (!_busy.Contains(s))
                 {
                     Close(s);
                 }
             }
         }
     }
-
-    private bool IsHandling(Socket s) => _busy.Contains(s);
 
     private async Task AcceptLoopAsync()
     {

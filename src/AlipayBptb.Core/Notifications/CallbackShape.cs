@@ -38,6 +38,7 @@ public static class CallbackShape
         Span<int> at = stackalloc int[FieldCount];
         at.Fill(-1);
         string? unexpected = null;
+        string? request = null;
         for (int i = 0; i < parameters.Count; i++)
         {
             if (parameters.ValueAt(i).Length == 0)
@@ -53,13 +54,19 @@ public static class CallbackShape
             }
             if (IsRequestField(key))
             {
-                kind = NotificationKind.Return;
-                return $"parameter '{key}' belongs to a bptb_user_confirm request, not to a return or notification (spec 4.2): a request is never a callback";
+                request ??= key;
             }
-            unexpected ??= key;
+            else
+            {
+                unexpected ??= key;
+            }
         }
         bool notify = at[NotifyType] >= 0 || at[NotifyTime] >= 0 || at[NotifyId] >= 0 || at[PayDate] >= 0 || at[Flag] >= 0;
         kind = notify ? NotificationKind.Notify : NotificationKind.Return;
+        if (request != null)
+        {
+            return $"parameter '{request}' belongs to a bptb_user_confirm request, not to a return or notification (spec 4.2): a request is never a callback";
+        }
         if (unexpected != null)
         {
             return $"parameter '{Shorten(unexpected)}' is not a field of a {(notify ? "notification (spec 6.2)" : "return (spec 5.2)")}";
@@ -70,7 +77,7 @@ public static class CallbackShape
             {
                 return $"a notification does not carry '{(at[ResultCode] >= 0 ? "result_code" : "is_success")}' (spec 6.2): return and notification fields are mixed";
             }
-            return Missing(at, parameters, NotifyType, NotifyTime, NotifyId, PayDate, Flag, FileName)
+            return Missing(at, "notification (spec 6.2)", NotifyType, NotifyTime, NotifyId, PayDate, Flag, FileName)
                 ?? OneOf(parameters, at[NotifyType], "notify_type", "bptb_result_notify", "bptb_unfreeze_notify")
                 ?? Format(parameters, at[NotifyTime], "notify_time", IsDateTime, "yyyy-MM-dd HH:mm:ss")
                 ?? Format(parameters, at[NotifyId], "notify_id", IsNotifyId, "letters, digits and + / = _ -, at most 128")
@@ -80,11 +87,27 @@ public static class CallbackShape
                 ?? Format(parameters, at[Partner], "partner", IsPartner, "2088 and 12 digits")
                 ?? FreeText(parameters, at[FileName], "file_name");
         }
-        return Missing(at, parameters, Partner, ResultCode, IsSuccess, FileName)
+        return Missing(at, "return (spec 5.2)", Partner, ResultCode, IsSuccess, FileName)
             ?? Format(parameters, at[Partner], "partner", IsPartner, "2088 and 12 digits")
             ?? OneOf(parameters, at[IsSuccess], "is_success", "T", "F")
             ?? Format(parameters, at[ResultCode], "result_code", IsCode, "an upper-case code of spec 10, such as USER_CONFIRM_SUCC")
             ?? FreeText(parameters, at[FileName], "file_name");
+    }
+
+    /// <summary>
+    /// The kind the fields say, for parameters that are not checked further (unreadable ones): a notification
+    /// when any notification-only field has a value, as <see cref="Check"/> decides it.
+    /// </summary>
+    public static NotificationKind KindOf(ParameterList parameters)
+    {
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            if (parameters.ValueAt(i).Length > 0 && Field(parameters.KeyAt(i)) is NotifyType or NotifyTime or NotifyId or PayDate or Flag)
+            {
+                return NotificationKind.Notify;
+            }
+        }
+        return NotificationKind.Return;
     }
 
     private static int Field(string key) => key switch
@@ -106,13 +129,12 @@ public static class CallbackShape
     private static bool IsRequestField(string key) =>
         key is "service" or "_input_charset" or "return_url" or "notify_url" or "email";
 
-    private static string? Missing(ReadOnlySpan<int> at, ParameterList parameters, params int[] required)
+    private static string? Missing(ReadOnlySpan<int> at, string kind, params int[] required)
     {
         foreach (int field in required)
         {
             if (at[field] < 0)
             {
-                string kind = required[0] == NotifyType ? "notification (spec 6.2)" : "return (spec 5.2)";
                 return $"'{FieldNames[field]}' is missing or empty, and every {kind} has it";
             }
         }

@@ -25,10 +25,6 @@ public sealed class NotificationResult
     /// <summary>What the fields say this is: a notification when it has a notification's fields, else a return.</summary>
     public NotificationKind Kind { get; }
 
-    // By non-empty values: an empty parameter is not signed (spec 8.1.2), so it cannot be allowed to decide.
-    internal static NotificationKind KindOf(ParameterList p) =>
-        !string.IsNullOrEmpty(p["notify_id"]) || !string.IsNullOrEmpty(p["notify_type"]) ? NotificationKind.Notify : NotificationKind.Return;
-
     public bool IsValid { get; }
 
     /// <summary>

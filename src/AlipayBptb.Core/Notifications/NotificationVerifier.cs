@@ -87,11 +87,11 @@ public sealed class NotificationVerifier : IDisposable
         }
         catch (CharsetException ex)
         {
-            return new NotificationResult(parameters, NotificationResult.KindOf(parameters), string.Empty, false, ex.Message);
+            return new NotificationResult(parameters, CallbackShape.KindOf(parameters), string.Empty, false, ex.Message);
         }
         if (readProblem != null)
         {
-            return new NotificationResult(parameters, NotificationResult.KindOf(parameters), signString, false, readProblem, readProblem);
+            return new NotificationResult(parameters, CallbackShape.KindOf(parameters), signString, false, readProblem, readProblem);
         }
         // The shape first: a restructured copy of a genuine callback verifies (the sign string is the same),
         // so only its fields can show it is not what Alipay sent.
