@@ -31,16 +31,7 @@ public sealed class NotificationLedgerTests : IDisposable
 
     private static NotificationResult Notification(string id, string file)
     {
-        var p = new ParameterList();
-        p.TryAdd("notify_type", "bptb_result_notify");
-        p.TryAdd("notify_time", "2026-11-26 10:00:00");
-        p.TryAdd("notify_id", id);
-        p.TryAdd("pay_date", "20261126");
-        p.TryAdd("flag", "bptb_result_file");
-        p.TryAdd("file_name", file);
-        using var s = new Md5Signer(Md5Key);
-        p.TryAdd("sign", s.Sign(SignString.Build(p), BptbCharset.Utf8));
-        p.TryAdd("sign_type", "MD5");
+        ParameterList p = TestCallbacks.Notification(id, file);
         using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
         NotificationResult r = v.Verify(p);
         Assert.True(r.IsValid, r.Reason);

@@ -56,19 +56,7 @@ public sealed class NotifyReceiverTests : IDisposable
         return g;
     }
 
-    private static string Notification(string notifyId, string file = "a.csv")
-    {
-        var p = new ParameterList();
-        p.TryAdd("notify_type", "bptb_result_notify");
-        p.TryAdd("notify_time", "2026-11-26 10:00:00");
-        p.TryAdd("notify_id", notifyId);
-        p.TryAdd("pay_date", "20261126");
-        p.TryAdd("flag", "bptb_result_file");
-        p.TryAdd("file_name", file);
-        using var s = new Md5Signer(Md5Key);
-        string sign = s.Sign(SignString.Build(p), BptbCharset.Utf8);
-        return string.Join("&", p.Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value))) + "&sign_type=MD5&sign=" + sign;
-    }
+    private static string Notification(string notifyId, string file = "a.csv") => TestCallbacks.Body(TestCallbacks.Notification(notifyId, file));
 
     private static async Task<(int Status, string Body)> PostAsync(NotifyReceiver r, string body)
     {
