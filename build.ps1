@@ -81,6 +81,7 @@ function Invoke-Build {
     $null = New-Item -ItemType Directory -Force $moduleOut
     $cmdlets = Join-Path $root 'src/AlipayBptb.Cmdlets/AlipayBptb.Cmdlets.csproj'
     $core = Join-Path $root 'src/AlipayBptb.Core/AlipayBptb.Core.csproj'
+    $localGateway = Join-Path $root 'src/AlipayBptb.Mock/AlipayBptb.Mock.csproj'
     $loader = Join-Path $root 'src/AlipayBptb.LoadContext/AlipayBptb.LoadContext.csproj'
     # bin/ holds the cmdlet assembly (netstandard2.0, one for both editions), the manifest's root module;
     # bin/net8.0 and bin/netstandard2.0 hold what it depends on, which it resolves itself (ModuleInitializer.cs)
@@ -94,6 +95,7 @@ function Invoke-Build {
     Get-ChildItem $staging -Filter *.dll | Where-Object Name -NotIn 'AlipayBptb.Cmdlets.dll', 'System.Management.Automation.dll' |
         Copy-Item -Destination (New-Item -ItemType Directory -Force (Join-Path $bin 'netstandard2.0'))
     Invoke-Native dotnet publish $core -c $Configuration -f net8.0 -o (Join-Path $bin 'net8.0') --nologo --verbosity quiet
+    Invoke-Native dotnet publish $localGateway -c $Configuration -f net8.0 -o (Join-Path $bin 'net8.0') --nologo --verbosity quiet
     Invoke-Native dotnet publish $loader -c $Configuration -o (Join-Path $bin 'net8.0') --nologo --verbosity quiet
     Get-ChildItem $bin -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
     Remove-Item -Recurse -Force $staging

@@ -4,7 +4,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using AlipayBptb.Core.Signing;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>Tab completion for -Charset and -InputCharset: the charsets spec 4.2 allows.</summary>
 public sealed class CharsetCompleter : IArgumentCompleter

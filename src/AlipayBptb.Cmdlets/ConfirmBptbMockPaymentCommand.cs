@@ -3,14 +3,15 @@ using System.Net.Http;
 using System.Security;
 using System.Threading;
 using AlipayBptb.Core.Gateway;
-using AlipayBptb.Core.Mock;
+using AlipayBptb.Core.Rules;
+using AlipayBptb.Mock;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>Confirms payment files on a mock gateway as a payer's browser would: opens the confirm URL, types the password, follows the return.</summary>
 [Cmdlet(VerbsLifecycle.Confirm, "BptbMockPayment")]
 [OutputType(typeof(MockConfirmation))]
-public sealed class ConfirmBptbMockPaymentCommand : PSCmdlet, System.IDisposable
+public sealed class ConfirmBptbMockPaymentCommand : BptbCmdlet, System.IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
 
@@ -20,11 +21,9 @@ public sealed class ConfirmBptbMockPaymentCommand : PSCmdlet, System.IDisposable
     [Parameter(Mandatory = true)]
     public SecureString PaymentPassword { get; set; } = null!;
 
-    protected override void BeginProcessing() => ModuleFormats.EnsureLoaded(this);
-
     protected override void ProcessRecord()
     {
-        if (!System.Uri.TryCreate(Url, System.UriKind.Absolute, out System.Uri? uri) || !GatewayAddress.IsLoopback(uri))
+        if (!System.Uri.TryCreate(Url, System.UriKind.Absolute, out System.Uri? uri) || !HostRules.IsLocalHost(uri))
         {
             var ex = new System.ArgumentException($"'{Url}' is not a confirm URL on a loopback mock gateway: this cmdlet types passwords into test gateways only.");
             WriteError(new ErrorRecord(ex, "NotAMockGateway", ErrorCategory.InvalidArgument, Url));
@@ -32,7 +31,7 @@ public sealed class ConfirmBptbMockPaymentCommand : PSCmdlet, System.IDisposable
         }
         try
         {
-            MockConfirmation result = MockBrowser.ConfirmAsync(Url, KeySource.Plain(PaymentPassword), _cancel.Token).GetAwaiter().GetResult();
+            MockConfirmation result = ScriptedPayer.ConfirmAsync(Url, KeySource.Plain(PaymentPassword), _cancel.Token).GetAwaiter().GetResult();
             WriteVerbose($"{result.FileName}: {result.ResultCode}, back at {result.ReturnUrl ?? "(no return)"}");
             WriteObject(result);
         }

@@ -3,12 +3,12 @@ using System.Management.Automation;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>Shows exactly what is signed (spec 8.1): the first thing to look at when a signature fails.</summary>
 [Cmdlet(VerbsData.ConvertTo, "BptbSignString")]
 [OutputType(typeof(string))]
-public sealed class ConvertToBptbSignStringCommand : PSCmdlet
+public sealed class ConvertToBptbSignStringCommand : BptbCmdlet
 {
     private BptbCharset _charset = BptbCharset.Utf8;
 
@@ -22,17 +22,7 @@ public sealed class ConvertToBptbSignStringCommand : PSCmdlet
     [ArgumentCompleter(typeof(CharsetCompleter))]
     public string Charset { get; set; } = "utf-8";
 
-    protected override void BeginProcessing()
-    {
-        try
-        {
-            _charset = BptbCharset.Get(Charset);
-        }
-        catch (ArgumentException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, "UnsupportedCharset", ErrorCategory.InvalidArgument, Charset));
-        }
-    }
+    protected override void Begin() => _charset = GetCharset(Charset, nameof(Charset));
 
     protected override void ProcessRecord()
     {

@@ -1,7 +1,7 @@
 using System;
 using System.Management.Automation;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>The error records shared by several cmdlets, with stable ids for scripts to catch.</summary>
 internal static class Errors

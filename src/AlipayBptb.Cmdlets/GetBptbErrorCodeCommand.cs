@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using AlipayBptb.Core.Notifications;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>
 /// Explains Alipay's result codes (spec 10.1 and 10.2, the sample of 5.2, the special codes of rules 3-1): the Chinese
@@ -9,14 +9,12 @@ namespace AlipayBptb.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "BptbErrorCode")]
 [OutputType(typeof(ErrorCode))]
-public sealed class GetBptbErrorCodeCommand : PSCmdlet
+public sealed class GetBptbErrorCodeCommand : BptbCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("ResultCode")]
     [SupportsWildcards]
     public string[]? Code { get; set; }
-
-    protected override void BeginProcessing() => ModuleFormats.EnsureLoaded(this);
 
     protected override void ProcessRecord()
     {

@@ -5,7 +5,7 @@ using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>
 /// Reads what a user pipes in as parameters: a string (query string, form body, URL, log line), a dictionary,

@@ -1,42 +1,17 @@
-using System;
 using System.Collections.Generic;
 using System.Management.Automation;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using AlipayBptb.Core.Gateway;
+using AlipayBptb.Core.Rules;
 
-namespace AlipayBptb.Commands;
-
-/// <summary>The result of asking Alipay whether one notification is genuine (spec 9).</summary>
-public sealed class NotifyVerifyResult
-{
-    internal NotifyVerifyResult(NotifyVerifyResponse response, object? notification)
-    {
-        NotifyId = response.NotifyId;
-        Verified = response.Verified;
-        Response = response.Response;
-        Attempts = response.Attempts;
-        Notification = notification;
-    }
-
-    public string NotifyId { get; }
-
-    /// <summary>True only when Alipay's whole answer was <c>true</c>, then nothing but ASCII white space (spec 9).</summary>
-    public bool Verified { get; }
-
-    /// <summary>The answer's body for reading: trailing white space trimmed, invisible characters escaped, bounded.</summary>
-    public string Response { get; }
-
-    public int Attempts { get; }
-
-    /// <summary>The object that was piped in (such as a Test-BptbNotification result), or null.</summary>
-    public object? Notification { get; }
-}
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>Asks Alipay's notify_verify whether notifications are genuine, several at a time.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "BptbNotifyVerify")]
 [OutputType(typeof(NotifyVerifyResult))]
-public sealed class InvokeBptbNotifyVerifyCommand : PSCmdlet, IDisposable
+public sealed class InvokeBptbNotifyVerifyCommand : BptbCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
     private readonly List<Pending> _inFlight = new();
@@ -71,22 +46,20 @@ public sealed class InvokeBptbNotifyVerifyCommand : PSCmdlet, IDisposable
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
 
-    protected override void BeginProcessing()
+    protected override void Begin()
     {
-        ModuleFormats.EnsureLoaded(this);
         try
         {
-            Core.Gateway.ConfirmRequestBuilder.CheckPartner(Partner);
+            FieldRules.Partner(Partner);
             _client = new NotifyVerifyClient(Gateway, TimeSpan.FromSeconds(TimeoutSec), MaximumRetryCount, TimeSpan.FromSeconds(RetryIntervalSec));
         }
-        catch (RequestValidationException ex)
+        catch (FieldRuleException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, Partner));
+            ThrowTerminatingError(FieldError(ex, Partner));
         }
         catch (ArgumentException ex)
         {
-            // The target is shown in error views and logs: never with a user name or password the gateway held.
-            ThrowTerminatingError(new ErrorRecord(ex, "InvalidGateway", ErrorCategory.InvalidArgument, InputText.RedactUserInfo(Gateway)));
+            ThrowGatewayError(ex, Gateway);
         }
     }
 

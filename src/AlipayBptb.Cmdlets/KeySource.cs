@@ -1,12 +1,11 @@
 using System;
-using System.Management.Automation;
 using System.Runtime.InteropServices;
 using System.Security;
 using AlipayBptb.Core.Signing;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
-/// <summary>Turns the key parameters every signing cmdlet shares into a signer, parsed once per pipeline.</summary>
+/// <summary>Secrets given as SecureString: turned into a signer, or (for the local gateway only) into text.</summary>
 internal static class KeySource
 {
     /// <summary>The MD5 key from a SecureString; the plain characters live only as long as it takes to copy them.</summary>
@@ -38,44 +37,5 @@ internal static class KeySource
         {
             Marshal.ZeroFreeGlobalAllocUnicode(ptr);
         }
-    }
-
-    public static Signer PrivateKey(PSCmdlet cmdlet, string? text, string? path)
-    {
-        return path != null
-            ? KeyLoader.LoadPrivateKey(KeyLoader.ReadKeyFile(Resolve(cmdlet, path)), $"the key file '{path}'")
-            : KeyLoader.LoadPrivateKey(text!, "the -PrivateKey value");
-    }
-
-    /// <summary>The verifying key of whichever key parameter was given (MD5 key, Alipay's public key or its file), or null.</summary>
-    public static Signer? Verifier(PSCmdlet cmdlet, SecureString? key, string? publicKey, string? publicKeyPath) =>
-        key != null ? Md5(key)
-        : publicKey != null ? PublicKey(cmdlet, publicKey, null)
-        : publicKeyPath != null ? PublicKey(cmdlet, null, publicKeyPath)
-        : null;
-
-    public static Signer PublicKey(PSCmdlet cmdlet, string? text, string? path)
-    {
-        return path != null
-            ? KeyLoader.LoadPublicKey(KeyLoader.ReadKeyFile(Resolve(cmdlet, path)), $"the key file '{path}'")
-            : KeyLoader.LoadPublicKey(text!, "the -PublicKey value");
-    }
-
-    /// <summary>Resolves a path as PowerShell users expect (relative to $PWD, ~ expanded), without requiring it to exist.</summary>
-    public static string Resolve(PSCmdlet cmdlet, string path) =>
-        cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-
-    /// <summary>The terminating error for a key that cannot be used: nothing can proceed without it.</summary>
-    public static ErrorRecord KeyError(Exception ex, object? target)
-    {
-        string id = ex.Message.Contains("does not exist") ? "KeyFileNotFound" : ex.Message.Contains("cannot be read") ? "KeyFileUnreadable" : "InvalidKey";
-        ErrorCategory category = id == "KeyFileNotFound" ? ErrorCategory.ObjectNotFound : id == "KeyFileUnreadable" ? ErrorCategory.ReadError : ErrorCategory.InvalidData;
-        return new ErrorRecord(ex, id, category, target)
-        {
-            ErrorDetails = new ErrorDetails(ex.Message)
-            {
-                RecommendedAction = "Give the key in one of the forms Get-Help about_AlipayBptb lists: PEM (PKCS#8, PKCS#1, DSA) or the bare base64 body.",
-            },
-        };
     }
 }

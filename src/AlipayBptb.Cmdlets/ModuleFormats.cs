@@ -4,7 +4,7 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>
 /// Loads the module's format views the first time one of its cmdlets runs in a runspace, not at import.
@@ -39,7 +39,8 @@ internal static class ModuleFormats
         }
     }
 
-    // The module's layout: <base>/bin/<framework>/deps/AlipayBptb.Cmdlets.dll, the views in <base>.
+    // The module's layout: <base>/bin/AlipayBptb.Cmdlets.dll, the views in <base>; a few levels are searched so that
+    // a test host running the assembly from its build folder finds them too.
     private static string? FindFormatFile()
     {
         string? dir = Path.GetDirectoryName(typeof(ModuleFormats).Assembly.Location);

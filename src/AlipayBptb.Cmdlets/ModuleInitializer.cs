@@ -4,7 +4,7 @@ using System.Management.Automation;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>
 /// Runs when the module is imported, before any cmdlet: points the module's dependencies at the build that
@@ -29,12 +29,19 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
         string bin = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
         if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
         {
-            // Windows PowerShell 5.1 has no load contexts: serve the netstandard2.0 build from the module folder.
+            // Windows PowerShell 5.1 has no load contexts: serve the netstandard2.0 build from the module folder,
+            // but only to the module itself. Another module asking for a name we also ship (BouncyCastle) gets
+            // nothing from us, rather than our copy of a version it was not built against.
             string folder = Path.Combine(bin, "netstandard2.0");
+            string fullFolder = Path.GetFullPath(folder) + Path.DirectorySeparatorChar;
             AppDomain.CurrentDomain.AssemblyResolve += (_, args) =>
             {
-                string path = Path.Combine(folder, new AssemblyName(args.Name).Name + ".dll");
-                return File.Exists(path) ? Assembly.LoadFrom(path) : null;
+                var name = new AssemblyName(args.Name);
+                bool ours = name.Name is "AlipayBptb.Core" or "AlipayBptb.Mock"
+                    || (args.RequestingAssembly is { IsDynamic: false } requester
+                        && Path.GetFullPath(requester.Location).StartsWith(fullFolder, StringComparison.OrdinalIgnoreCase));
+                string path = Path.Combine(folder, name.Name + ".dll");
+                return ours && File.Exists(path) ? Assembly.LoadFrom(path) : null;
             };
             return;
         }

@@ -4,7 +4,7 @@ using System.Management.Automation;
 using AlipayBptb.Core.Ledger;
 using AlipayBptb.Core.Notifications;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>
 /// Records checked callbacks in the idempotency ledger and passes them on marked IsDuplicate and IsNewEvent.
@@ -13,7 +13,7 @@ namespace AlipayBptb.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Register, "BptbNotification")]
 [OutputType(typeof(NotificationResult))]
-public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
+public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
 {
     private const int BatchSize = 2000;
     private readonly List<NotificationResult> _batch = new(BatchSize);
@@ -26,21 +26,15 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
     [Parameter(Mandatory = true)]
     public string Ledger { get; set; } = null!;
 
-    protected override void BeginProcessing()
+    protected override void Begin()
     {
-        ModuleFormats.EnsureLoaded(this);
-        string path = LedgerPath.Resolve(this, Ledger);
         try
         {
-            _ledger = new NotificationLedger(path);
+            _ledger = new NotificationLedger(ResolvePath(Ledger));
         }
         catch (LedgerException ex)
         {
-            ThrowTerminatingError(LedgerPath.Error(ex, ErrorCategory.OpenError));
-        }
-        catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, "LedgerUnavailable", ErrorCategory.OpenError, path));
+            ThrowTerminatingError(LedgerError(ex, ErrorCategory.OpenError));
         }
     }
 
@@ -62,7 +56,7 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
                 }
                 catch (LedgerException failed)
                 {
-                    ThrowTerminatingError(LedgerPath.Error(failed, ErrorCategory.WriteError));
+                    ThrowTerminatingError(LedgerError(failed, ErrorCategory.WriteError));
                 }
                 WriteObject(verify);
                 break;
@@ -95,7 +89,7 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
         }
         catch (LedgerException ex)
         {
-            ThrowTerminatingError(LedgerPath.Error(ex, ErrorCategory.WriteError));
+            ThrowTerminatingError(LedgerError(ex, ErrorCategory.WriteError));
         }
         int passed = 0;
         try
@@ -125,54 +119,5 @@ public sealed class RegisterBptbNotificationCommand : PSCmdlet, IDisposable
     {
         _ledger?.Dispose();
         _ledger = null;
-    }
-}
-
-/// <summary>Each payment file's state from the ledger: confirmed, processed, short of balance, verified, counts.</summary>
-[Cmdlet(VerbsCommon.Get, "BptbBatchStatus")]
-[OutputType(typeof(BatchStatus))]
-public sealed class GetBptbBatchStatusCommand : PSCmdlet
-{
-    [Parameter(Mandatory = true)]
-    public string Ledger { get; set; } = null!;
-
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    public string[]? FileName { get; set; }
-
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
-
-    protected override void BeginProcessing() => ModuleFormats.EnsureLoaded(this);
-
-    protected override void ProcessRecord()
-    {
-        foreach (string n in FileName ?? Array.Empty<string>())
-        {
-            _names.Add(n);
-        }
-    }
-
-    protected override void EndProcessing()
-    {
-        string path = LedgerPath.Resolve(this, Ledger);
-        if (!System.IO.File.Exists(path))
-        {
-            ThrowTerminatingError(new ErrorRecord(new System.IO.FileNotFoundException($"The ledger '{path}' does not exist: Register-BptbNotification creates it."), "LedgerNotFound", ErrorCategory.ObjectNotFound, path));
-        }
-        BatchStatus[] status;
-        try
-        {
-            // Read-only: a report needs no write access, and must never change the ledger.
-            using var ledger = new NotificationLedger(path, readOnly: true);
-            status = System.Linq.Enumerable.ToArray(ledger.Status(_names.Count == 0 ? null : _names));
-        }
-        catch (LedgerException ex)
-        {
-            ThrowTerminatingError(LedgerPath.Error(ex, ErrorCategory.ReadError));
-            return;
-        }
-        foreach (BatchStatus s in status)
-        {
-            WriteObject(s);
-        }
     }
 }

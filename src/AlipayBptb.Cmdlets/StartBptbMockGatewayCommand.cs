@@ -1,17 +1,18 @@
-using System;
 using System.IO;
 using System.Management.Automation;
 using System.Security;
+using System;
 using AlipayBptb.Core.Gateway;
-using AlipayBptb.Core.Mock;
+using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
+using AlipayBptb.Mock;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>Starts a stand-in Alipay gateway on 127.0.0.1 for tests and demos (there is no sandbox for this interface).</summary>
 [Cmdlet(VerbsLifecycle.Start, "BptbMockGateway")]
-[OutputType(typeof(MockGateway))]
-public sealed class StartBptbMockGatewayCommand : PSCmdlet
+[OutputType(typeof(LocalGateway))]
+public sealed class StartBptbMockGatewayCommand : BptbCmdlet
 {
     [Parameter(Mandatory = true)]
     public string Partner { get; set; } = null!;
@@ -33,7 +34,7 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
     public SecureString? PaymentPassword { get; set; }
 
     [Parameter]
-    public string[]? PaymentFile { get; set; }
+    public string[]? UploadedPaymentFile { get; set; }
 
     [Parameter]
     [ValidateRange(0, double.MaxValue)]
@@ -58,37 +59,36 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        ModuleFormats.EnsureLoaded(this);
-        MockGateway gateway;
+        LocalGateway gateway;
         try
         {
-            MockFault[] faults = Array.ConvertAll(Fault ?? Array.Empty<string>(), MockFault.Parse);
-            var options = new MockGatewayOptions
+            NotifyVerifyFault[] faults = Array.ConvertAll(Fault ?? Array.Empty<string>(), NotifyVerifyFault.Parse);
+            var options = new LocalGatewayOptions
             {
-                Partner = ConfirmRequestBuilder.CheckPartner(Partner),
+                Partner = FieldRules.Partner(Partner),
                 Md5Key = Key == null ? null : KeySource.Plain(Key),
-                MerchantPublicKey = PublicKeyPath != null ? KeyLoader.ReadKeyFile(KeySource.Resolve(this, PublicKeyPath)) : PublicKey,
-                AlipayPrivateKey = AlipayPrivateKeyPath == null ? null : KeyLoader.ReadKeyFile(KeySource.Resolve(this, AlipayPrivateKeyPath)),
+                MerchantPublicKey = PublicKeyPath != null ? KeyLoader.ReadKeyFile(ResolvePath(PublicKeyPath)) : PublicKey,
+                AlipayPrivateKey = AlipayPrivateKeyPath == null ? null : KeyLoader.ReadKeyFile(ResolvePath(AlipayPrivateKeyPath)),
                 PaymentPassword = PaymentPassword == null ? string.Empty : KeySource.Plain(PaymentPassword),
                 Balance = Balance,
                 TimeFactor = TimeFactor,
                 Port = Port,
                 Accounts = Account ?? Array.Empty<string>(),
             };
-            gateway = MockGateway.Start(options);
-            foreach (MockFault f in faults)
+            gateway = LocalGateway.Start(options);
+            foreach (NotifyVerifyFault f in faults)
             {
                 gateway.AddFault(f);
             }
         }
-        catch (RequestValidationException ex)
+        catch (FieldRuleException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidArgument, Partner));
+            ThrowTerminatingError(FieldError(ex, Partner));
             return;
         }
         catch (KeyFormatException ex)
         {
-            ThrowTerminatingError(KeySource.KeyError(ex, PublicKeyPath ?? AlipayPrivateKeyPath));
+            ThrowKeyError(ex, PublicKeyPath ?? AlipayPrivateKeyPath);
             return;
         }
         catch (FormatException ex)
@@ -105,76 +105,13 @@ public sealed class StartBptbMockGatewayCommand : PSCmdlet
         {
             gateway.AddNotifyId(id);
         }
-        foreach (string path in PaymentFile ?? Array.Empty<string>())
+        foreach (string path in UploadedPaymentFile ?? Array.Empty<string>())
         {
             // Uploaded before now by the gateway's own clock, so that they can be confirmed at once; and not
-            // written out: the gateway is this cmdlet's one output ($gw = Start-BptbMockGateway ... -PaymentFile ...).
-            AddBptbMockPaymentFileCommand.Upload(this, gateway, KeySource.Resolve(this, path), null, null, DateTime.UtcNow - gateway.ConfirmDelay, write: false);
+            // written out: the gateway is this cmdlet's one output ($gw = Start-BptbMockGateway ... -UploadedPaymentFile ...).
+            AddBptbMockPaymentFileCommand.Upload(this, gateway, ResolvePath(path), null, null, DateTime.UtcNow - gateway.ConfirmDelay, write: false);
         }
         WriteVerbose($"Mock gateway for partner {Partner} listening at {gateway.Url}.");
         WriteObject(gateway);
-    }
-}
-
-/// <summary>Stops a gateway started by Start-BptbMockGateway.</summary>
-[Cmdlet(VerbsLifecycle.Stop, "BptbMockGateway")]
-public sealed class StopBptbMockGatewayCommand : PSCmdlet
-{
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    public MockGateway Gateway { get; set; } = null!;
-
-    protected override void ProcessRecord()
-    {
-        WriteVerbose($"Stopping the mock gateway at {Gateway.Url}.");
-        Gateway.Dispose();
-    }
-}
-
-/// <summary>"Uploads" payment files to a mock gateway, as bptb_pay_file_confirm would have.</summary>
-[Cmdlet(VerbsCommon.Add, "BptbMockPaymentFile")]
-[OutputType(typeof(PaymentFile))]
-public sealed class AddBptbMockPaymentFileCommand : PSCmdlet
-{
-    [Parameter(Mandatory = true, Position = 0)]
-    public MockGateway Gateway { get; set; } = null!;
-
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName", "PSPath")]
-    public string[] Path { get; set; } = null!;
-
-    [Parameter]
-    public string? FileName { get; set; }
-
-    [Parameter]
-    public string? Email { get; set; }
-
-    [Parameter]
-    public DateTime? UploadedAt { get; set; }
-
-    protected override void BeginProcessing() => ModuleFormats.EnsureLoaded(this);
-
-    protected override void ProcessRecord()
-    {
-        foreach (string p in Path)
-        {
-            Upload(this, Gateway, KeySource.Resolve(this, p), FileName, Email, UploadedAt, write: true);
-        }
-    }
-
-    internal static void Upload(PSCmdlet cmdlet, MockGateway gateway, string path, string? fileName, string? email, DateTime? uploadedAt, bool write)
-    {
-        try
-        {
-            PaymentFile file = gateway.AddPaymentFile(path, fileName, email, uploadedAt);
-            cmdlet.WriteVerbose($"Uploaded '{file.FileName}': {file.Details.Count} payments, {file.TotalAmount} yuan, payer {file.Email}; it can be confirmed from {(file.UploadedAt + gateway.ConfirmDelay).ToLocalTime():T}.");
-            if (write)
-            {
-                cmdlet.WriteObject(file);
-            }
-        }
-        catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is FormatException || ex is InvalidOperationException || ex is ArgumentException)
-        {
-            cmdlet.WriteError(new ErrorRecord(ex, "PaymentFileRefused", ErrorCategory.InvalidData, path));
-        }
     }
 }

@@ -1,22 +1,17 @@
 using System;
 using System.Linq;
 using System.Management.Automation;
-using System.Security;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>Verifies returns (spec 5) and notifications (spec 6): one result per input, the pipeline never stops for a bad one.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "BptbNotification", DefaultParameterSetName = KeySet)]
 [OutputType(typeof(NotificationResult))]
 [OutputType(typeof(bool))]
-public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
+public sealed class TestBptbNotificationCommand : VerifyingKeyCmdlet, IDisposable
 {
-    private const string KeySet = "Key";
-    private const string PublicKeySet = "PublicKey";
-    private const string PublicKeyPathSet = "PublicKeyPath";
-
     private Signer? _signer;
     private NotificationVerifier? _verifier;
 
@@ -40,19 +35,8 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
     [Alias("LP")]
     public string[]? LiteralPath { get; set; }
 
-    [Parameter(Mandatory = true, ParameterSetName = KeySet)]
-    public SecureString Key { get; set; } = null!;
-
-    [Parameter(Mandatory = true, ParameterSetName = PublicKeySet)]
-    public string PublicKey { get; set; } = null!;
-
-    [Parameter(Mandatory = true, ParameterSetName = PublicKeyPathSet)]
-    [Alias("PublicKeyFile")]
-    public string PublicKeyPath { get; set; } = null!;
-
     [Parameter]
-    [ValidateSet("MD5", "RSA", "DSA")]
-    public string[]? SignType { get; set; }
+    public SignType[]? SignType { get; set; }
 
     [Parameter]
     public string? Partner { get; set; }
@@ -64,32 +48,13 @@ public sealed class TestBptbNotificationCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void BeginProcessing()
+    protected override void Begin()
     {
-        ModuleFormats.EnsureLoaded(this);
-        BptbCharset charset;
+        BptbCharset charset = GetCharset(Charset, nameof(Charset));
+        _signer = LoadVerifyingKey()!; // one key parameter is mandatory in every set
         try
         {
-            charset = BptbCharset.Get(Charset);
-        }
-        catch (ArgumentException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, "UnsupportedCharset", ErrorCategory.InvalidArgument, Charset));
-            return;
-        }
-        try
-        {
-            _signer = KeySource.Verifier(this, Key, PublicKey, PublicKeyPath)!; // one key parameter is mandatory in every set
-        }
-        catch (KeyFormatException ex)
-        {
-            ThrowTerminatingError(KeySource.KeyError(ex, ParameterSetName == PublicKeyPathSet ? PublicKeyPath : null));
-            return;
-        }
-        try
-        {
-            var accepted = SignType?.Select(t => NotificationVerifier.TryParseSignType(t.ToUpperInvariant(), out var st) ? st : throw new ArgumentException(t));
-            _verifier = new NotificationVerifier(new[] { _signer }, accepted, Partner, charset);
+            _verifier = new NotificationVerifier(new[] { _signer }, SignType, Partner, charset);
         }
         catch (ArgumentException ex)
         {

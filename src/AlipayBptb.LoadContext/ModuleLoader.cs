@@ -26,10 +26,18 @@ public static class ModuleLoader
                 return;
             }
             _context = new IsolatedContext(folder);
+            // Only the cmdlet assembly's own references are served from PowerShell's context. Another module's
+            // request for a name we also ship (BouncyCastle, Microsoft.Data.Sqlite) is not ours to answer: it
+            // would hand that module our copy, of a version it was not built against.
             AssemblyLoadContext.Default.Resolving += (_, name) =>
-                File.Exists(Path.Combine(folder, name.Name + ".dll")) ? _context.LoadFromAssemblyName(name) : null;
+                IsOwn(name) && File.Exists(Path.Combine(folder, name.Name + ".dll")) ? _context.LoadFromAssemblyName(name) : null;
         }
     }
+
+    /// <summary>True for the module's own assemblies, the ones the cmdlet assembly references by name.</summary>
+    public static bool IsOwn(AssemblyName name) =>
+        name.Name is "AlipayBptb.Core" or "AlipayBptb.Mock"
+        && name.GetPublicKeyToken() is null or { Length: 0 };
 
     /// <summary>The module's own context: its assemblies from its folder, everything else (PowerShell, .NET) shared.</summary>
     private sealed class IsolatedContext : AssemblyLoadContext

@@ -141,7 +141,7 @@ Describe 'Start-BptbNotifyReceiver -Wait, as a service' {
 
 Describe 'The local gateway keeps Alipay''s rules' {
     BeforeEach {
-        $gw = Start-BptbMockGateway -Partner $partner -Key $key -PaymentPassword $pw -TimeFactor 0.0005 -Balance 0.05 -PaymentFile $sample
+        $gw = Start-BptbMockGateway -Partner $partner -Key $key -PaymentPassword $pw -TimeFactor 0.0005 -Balance 0.05 -UploadedPaymentFile $sample
         $log = Join-Path $TestDrive "rules-$([guid]::NewGuid().ToString('N')).log"
         $rcv = Start-BptbNotifyReceiver -LogPath $log -Key $key -Partner $partner -Gateway $gw.Url
         $confirm = @{ Partner = $partner; Key = $key; Gateway = $gw.Url; ReturnUrl = "$($rcv.Url)return"; NotifyUrl = "$($rcv.Url)notify"; Email = '123@abc.com' }
@@ -151,7 +151,7 @@ Describe 'The local gateway keeps Alipay''s rules' {
         $gw | Stop-BptbMockGateway
     }
 
-    It 'gives the gateway alone from Start-BptbMockGateway -PaymentFile, and the file under its own name' {
+    It 'gives the gateway alone from Start-BptbMockGateway -UploadedPaymentFile, and the file under its own name' {
         @($gw).Count | Should -Be 1
         $gw.Url | Should -Match '^http://127\.0\.0\.1:\d+/gateway\.do$'
         $gw.Files.Keys | Should -Contain 'sample-payment-file-gbk.csv'

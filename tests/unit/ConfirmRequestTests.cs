@@ -1,7 +1,8 @@
-using System;
 using System.Collections;
+using System;
 using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 using Xunit;
 
@@ -76,7 +77,7 @@ public class ConfirmRequestTests
     public void A_bad_partner_is_refused_by_name(string partner, string parameter)
     {
         using var signer = new Md5Signer(Md5Key);
-        var ex = Assert.Throws<RequestValidationException>(() => new ConfirmRequestBuilder(partner, "a@b.com", "http://x.com/r", null, BptbCharset.Utf8, signer));
+        var ex = Assert.Throws<FieldRuleException>(() => new ConfirmRequestBuilder(partner, "a@b.com", "http://x.com/r", null, BptbCharset.Utf8, signer));
         Assert.Equal(parameter, ex.ParamName);
         Assert.Equal("InvalidPartner", ex.ErrorId);
         Assert.Contains("2088 followed by 12 digits", ex.Message, StringComparison.Ordinal);
@@ -92,10 +93,10 @@ public class ConfirmRequestTests
     public void A_partner_with_anything_around_or_in_its_digits_is_refused(string partner)
     {
         using var signer = new Md5Signer(Md5Key);
-        var ex = Assert.Throws<RequestValidationException>(() => new ConfirmRequestBuilder(partner, "a@b.com", "http://x.com/r", null, BptbCharset.Utf8, signer));
+        var ex = Assert.Throws<FieldRuleException>(() => new ConfirmRequestBuilder(partner, "a@b.com", "http://x.com/r", null, BptbCharset.Utf8, signer));
         Assert.Equal("Partner", ex.ParamName);
         Assert.DoesNotContain("\n", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<RequestValidationException>(() => ConfirmRequestBuilder.CheckPartner(partner));
+        Assert.Throws<FieldRuleException>(() => FieldRules.Partner(partner));
     }
 
     [Theory]
@@ -112,7 +113,7 @@ public class ConfirmRequestTests
     public void An_email_with_hidden_characters_is_refused_naming_the_character(string email, string named)
     {
         using var signer = new Md5Signer(Md5Key);
-        var ex = Assert.Throws<RequestValidationException>(() => new ConfirmRequestBuilder(Partner, email, "http://x.com/r", null, BptbCharset.Utf8, signer));
+        var ex = Assert.Throws<FieldRuleException>(() => new ConfirmRequestBuilder(Partner, email, "http://x.com/r", null, BptbCharset.Utf8, signer));
         Assert.Equal("Email", ex.ParamName);
         Assert.Equal("InvalidEmail", ex.ErrorId);
         Assert.Contains(named, ex.Message, StringComparison.Ordinal);
@@ -129,7 +130,7 @@ public class ConfirmRequestTests
     public void A_file_name_with_hidden_characters_or_outer_spaces_is_refused_for_that_reason(string fileName, string rule)
     {
         using var signer = new Md5Signer(Md5Key);
-        var ex = Assert.Throws<RequestValidationException>(() => Builder(signer).Build(fileName));
+        var ex = Assert.Throws<FieldRuleException>(() => Builder(signer).Build(fileName));
         Assert.Equal("FileName", ex.ParamName);
         Assert.Contains(rule, ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("extension", ex.Message, StringComparison.Ordinal);
@@ -148,11 +149,11 @@ public class ConfirmRequestTests
     public void A_url_with_a_line_break_or_hidden_character_anywhere_is_refused(string url, string rule)
     {
         using var signer = new Md5Signer(Md5Key);
-        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        var r = Assert.Throws<FieldRuleException>(() => Builder(signer, returnUrl: url));
         Assert.Equal("ReturnUrl", r.ParamName);
         Assert.Contains(rule, r.Message, StringComparison.Ordinal);
         Assert.Equal(-1, InputText.FindHidden(r.Message));
-        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        var n = Assert.Throws<FieldRuleException>(() => Builder(signer, notifyUrl: url));
         Assert.Equal("NotifyUrl", n.ParamName);
     }
 
@@ -165,10 +166,10 @@ public class ConfirmRequestTests
     public void Credentials_in_a_callback_url_are_refused_without_repeating_them(string url)
     {
         using var signer = new Md5Signer(Md5Key);
-        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        var r = Assert.Throws<FieldRuleException>(() => Builder(signer, returnUrl: url));
         Assert.Equal("ReturnUrl", r.ParamName);
         Assert.DoesNotContain("secret", r.Message, StringComparison.Ordinal);
-        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        var n = Assert.Throws<FieldRuleException>(() => Builder(signer, notifyUrl: url));
         Assert.Equal("NotifyUrl", n.ParamName);
         Assert.DoesNotContain("secret", n.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", n.ToString(), StringComparison.Ordinal);
@@ -193,10 +194,10 @@ public class ConfirmRequestTests
     public void Bad_return_and_notify_urls_are_refused_before_signing(string url, string rule)
     {
         using var signer = new Md5Signer(Md5Key);
-        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        var r = Assert.Throws<FieldRuleException>(() => Builder(signer, returnUrl: url));
         Assert.Equal("ReturnUrl", r.ParamName);
         Assert.Contains(rule, r.Message, StringComparison.Ordinal);
-        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        var n = Assert.Throws<FieldRuleException>(() => Builder(signer, notifyUrl: url));
         Assert.Equal("NotifyUrl", n.ParamName);
     }
 
@@ -226,11 +227,11 @@ public class ConfirmRequestTests
     public void Callbacks_on_private_or_unspecified_addresses_are_refused_unless_the_gateway_is_a_loopback_test_gateway(string url)
     {
         using var signer = new Md5Signer(Md5Key);
-        var r = Assert.Throws<RequestValidationException>(() => Builder(signer, returnUrl: url));
+        var r = Assert.Throws<FieldRuleException>(() => Builder(signer, returnUrl: url));
         Assert.Equal("ReturnUrl", r.ParamName);
         Assert.Contains("internet", r.Message, StringComparison.Ordinal);
         Assert.Contains("7.1 (8)", r.Message, StringComparison.Ordinal);
-        var n = Assert.Throws<RequestValidationException>(() => Builder(signer, notifyUrl: url));
+        var n = Assert.Throws<FieldRuleException>(() => Builder(signer, notifyUrl: url));
         Assert.Equal("NotifyUrl", n.ParamName);
         Assert.Contains("7.2 (10)", n.Message, StringComparison.Ordinal);
 
@@ -270,7 +271,7 @@ public class ConfirmRequestTests
     public void Bad_file_names_are_refused(string fileName, string rule)
     {
         using var signer = new Md5Signer(Md5Key);
-        var ex = Assert.Throws<RequestValidationException>(() => Builder(signer).Build(fileName));
+        var ex = Assert.Throws<FieldRuleException>(() => Builder(signer).Build(fileName));
         Assert.Equal("FileName", ex.ParamName);
         Assert.Contains(rule, ex.Message, StringComparison.Ordinal);
     }
@@ -279,7 +280,7 @@ public class ConfirmRequestTests
     public void Text_that_gb2312_cannot_hold_is_refused_not_signed_as_question_marks()
     {
         using var signer = new Md5Signer(Md5Key);
-        var ex = Assert.Throws<RequestValidationException>(() => Builder(signer, "gb2312").Build("朱镕基.csv"));
+        var ex = Assert.Throws<FieldRuleException>(() => Builder(signer, "gb2312").Build("朱镕基.csv"));
         Assert.Contains("gb2312", ex.Message, StringComparison.Ordinal);
         Assert.NotNull(Builder(signer, "gbk").Build("朱镕基.csv"));
     }
@@ -294,7 +295,7 @@ public class ConfirmRequestTests
     public void An_emoji_that_gbk_cannot_hold_is_named_by_its_code_point_and_parameter(string key, string charset)
     {
         using Signer signer = key == "md5" ? new Md5Signer(Md5Key) : KeyLoader.LoadPrivateKey(Vectors.Text($"{key}.pk8.pem"), "test");
-        var ex = Assert.Throws<RequestValidationException>(() => Builder(signer, charset).Build("pay😀.csv"));
+        var ex = Assert.Throws<FieldRuleException>(() => Builder(signer, charset).Build("pay😀.csv"));
         Assert.Equal("InvalidCharsetText", ex.ErrorId);
         Assert.Contains("U+1F600", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("U+0000", ex.Message, StringComparison.Ordinal);
@@ -306,7 +307,7 @@ public class ConfirmRequestTests
     public void An_emoji_in_the_email_is_named_with_the_email()
     {
         using var signer = new Md5Signer(Md5Key);
-        var ex = Assert.Throws<RequestValidationException>(() =>
+        var ex = Assert.Throws<FieldRuleException>(() =>
             new ConfirmRequestBuilder(Partner, "pay😀@shoufei.com", "http://www.test.com/r", null, BptbCharset.Get("gbk"), signer).Build("a.csv"));
         Assert.Contains("U+1F600", ex.Message, StringComparison.Ordinal);
         Assert.Contains("email", ex.Message, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using System;
 using AlipayBptb.Core.Gateway;
+using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 using Xunit;
 
@@ -17,7 +18,7 @@ public class GatewayAddressTests
     {
         Uri uri = GatewayAddress.Parse(gateway);
         Assert.Equal(GatewayAddress.Default, uri.AbsoluteUri);
-        Assert.False(GatewayAddress.IsLoopbackGateway(uri));
+        Assert.False(HostRules.IsLoopbackAddress(uri));
     }
 
     [Theory]
@@ -30,7 +31,7 @@ public class GatewayAddressTests
     public void A_loopback_test_gateway_is_accepted(string gateway)
     {
         Uri uri = GatewayAddress.Parse(gateway);
-        Assert.True(GatewayAddress.IsLoopbackGateway(uri));
+        Assert.True(HostRules.IsLoopbackAddress(uri));
     }
 
     [Theory]

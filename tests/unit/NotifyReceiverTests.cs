@@ -1,16 +1,17 @@
-using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Net;
 using System.Net.Http;
+using System.Net;
 using System.Text;
 using System.Threading.Tasks;
+using System;
 using AlipayBptb.Core.Gateway;
-using AlipayBptb.Core.Mock;
+using AlipayBptb.Core.Hosting;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Receiver;
 using AlipayBptb.Core.Signing;
+using AlipayBptb.Mock;
 using Xunit;
 
 namespace AlipayBptb.Tests;
@@ -40,7 +41,7 @@ public sealed class NotifyReceiverTests : IDisposable
 
     private string LogPath => Path.Combine(_dir, "callbacks.log");
 
-    private NotifyReceiver Start(MockGateway? gateway = null)
+    private NotifyReceiver Start(LocalGateway? gateway = null)
     {
         var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
         NotifyVerifyClient? client = gateway == null ? null : new NotifyVerifyClient(gateway.Url, TimeSpan.FromSeconds(2), 0, TimeSpan.Zero);
@@ -49,9 +50,9 @@ public sealed class NotifyReceiverTests : IDisposable
         return r;
     }
 
-    private MockGateway Gateway()
+    private LocalGateway Gateway()
     {
-        MockGateway g = MockGateway.Start(Partner);
+        LocalGateway g = LocalGateway.Start(Partner);
         _owned.Add(g);
         return g;
     }
@@ -69,7 +70,7 @@ public sealed class NotifyReceiverTests : IDisposable
     [Fact]
     public async Task Asks_notify_verify_before_success_and_keeps_the_answer_in_the_record()
     {
-        MockGateway gateway = Gateway();
+        LocalGateway gateway = Gateway();
         NotifyReceiver r = Start(gateway);
         string id = gateway.IssueNotifyId();
         Assert.Equal((200, "success"), await PostAsync(r, Notification(id)));
@@ -85,7 +86,7 @@ public sealed class NotifyReceiverTests : IDisposable
     [Fact]
     public async Task A_notification_notify_verify_denies_is_logged_and_not_answered_success()
     {
-        MockGateway gateway = Gateway();
+        LocalGateway gateway = Gateway();
         NotifyReceiver r = Start(gateway);
         (int status, string body) = await PostAsync(r, Notification("never0issued0by0alipay"));
         Assert.Equal(403, status);
@@ -96,7 +97,7 @@ public sealed class NotifyReceiverTests : IDisposable
     [Fact]
     public async Task When_notify_verify_cannot_be_reached_the_callback_is_logged_and_not_answered_success()
     {
-        MockGateway gateway = Gateway();
+        LocalGateway gateway = Gateway();
         NotifyReceiver r = Start(gateway);
         string id = gateway.IssueNotifyId();
         gateway.AddFault("status:500");
@@ -111,16 +112,16 @@ public sealed class NotifyReceiverTests : IDisposable
     public async Task The_local_gateway_expires_a_notify_id_once_it_was_answered_success()
     {
         // Spec 7.2 (12), the whole loop: asking notify_verify after "success" (from the log, later) fails.
-        var gateway = MockGateway.Start(new MockGatewayOptions { Partner = Partner, Md5Key = Md5Key, PaymentPassword = "pay-123456", TimeFactor = 0.0005 });
+        var gateway = LocalGateway.Start(new LocalGatewayOptions { Partner = Partner, Md5Key = Md5Key, PaymentPassword = "pay-123456", TimeFactor = 0.0005 });
         _owned.Add(gateway);
         NotifyReceiver r = Start(gateway);
         gateway.AddPaymentFile(Path.Combine(Vectors.Dir, "sample-payment-file-gbk.csv"), "20111123-001.csv", uploadedAt: DateTime.UtcNow - gateway.ConfirmDelay);
         using var signer = new Md5Signer(Md5Key);
         var builder = new ConfirmRequestBuilder(Partner, "123@abc.com", r.Url + "return", r.Url + "notify", BptbCharset.Utf8, signer, gateway.Url);
-        MockConfirmation c = await MockBrowser.ConfirmAsync(builder.Build("20111123-001.csv").Url, "pay-123456");
+        MockConfirmation c = await ScriptedPayer.ConfirmAsync(builder.Build("20111123-001.csv").Url, "pay-123456");
         Assert.True(c.IsSuccess);
         Assert.True(gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
-        MockDelivery d = Assert.Single(gateway.Deliveries);
+        NotificationDelivery d = Assert.Single(gateway.Deliveries);
         Assert.True(d.Accepted);
         Assert.Contains(Records(), l => l.Split('\t')[3] == "valid;notify_verify=true");
         var late = new NotifyVerifyClient(gateway.Url, TimeSpan.FromSeconds(2), 0, TimeSpan.Zero);
@@ -199,7 +200,7 @@ public sealed class NotifyReceiverTests : IDisposable
     [Fact]
     public async Task A_graceful_stop_answers_the_requests_in_hand_and_refuses_new_ones()
     {
-        MockGateway gateway = Gateway();
+        LocalGateway gateway = Gateway();
         NotifyReceiver r = Start(gateway);
         string id = gateway.IssueNotifyId();
         gateway.AddFault("delay:1.5"); // notify_verify is slow: the request is in hand when the stop comes

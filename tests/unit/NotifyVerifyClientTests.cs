@@ -5,7 +5,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using AlipayBptb.Core.Gateway;
-using AlipayBptb.Core.Mock;
+using AlipayBptb.Mock;
 using Xunit;
 
 namespace AlipayBptb.Tests;
@@ -14,7 +14,7 @@ namespace AlipayBptb.Tests;
 public sealed class NotifyVerifyClientTests : IDisposable
 {
     private const string Partner = "2088002464631181";
-    private readonly MockGateway _gateway = MockGateway.Start(Partner);
+    private readonly LocalGateway _gateway = LocalGateway.Start(Partner);
 
     public void Dispose() => _gateway.Dispose();
 

@@ -1,6 +1,7 @@
-using System;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
+using System;
+using AlipayBptb.Core.Rules;
 
 namespace AlipayBptb.Core.Gateway;
 
@@ -70,7 +71,7 @@ public static class GatewayAddress
         {
             return "has a query or fragment: give the gateway address alone";
         }
-        if (IsLoopbackGateway(uri))
+        if (HostRules.IsLoopbackAddress(uri))
         {
             result = uri;
             return null;
@@ -93,42 +94,5 @@ public static class GatewayAddress
         }
         result = new Uri(Default);
         return null;
-    }
-
-    /// <summary>
-    /// True for a gateway a test may use: http or https on 127.0.0.0/8, [::1] or <c>localhost</c>. Stricter than
-    /// <see cref="IsLoopback"/>: no trailing dot, no <c>*.localhost</c> (not every resolver keeps those on this machine).
-    /// </summary>
-    public static bool IsLoopbackGateway(Uri uri)
-    {
-        if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-        {
-            return false;
-        }
-        switch (uri.HostNameType)
-        {
-            case UriHostNameType.IPv4:
-                return IPAddress.TryParse(uri.Host, out IPAddress? v4) && v4.AddressFamily == AddressFamily.InterNetwork && v4.GetAddressBytes()[0] == 127;
-            case UriHostNameType.IPv6:
-                return IPAddress.TryParse(uri.Host.Trim('[', ']'), out IPAddress? v6) && v6.Equals(IPAddress.IPv6Loopback);
-            case UriHostNameType.Dns:
-                return string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase);
-            default:
-                return false;
-        }
-    }
-
-    /// <summary>
-    /// True for <c>localhost</c>, <c>*.localhost</c> and loopback IP addresses, a trailing dot allowed: the broad
-    /// test, for refusing callback URLs that point at this machine.
-    /// </summary>
-    public static bool IsLoopback(Uri uri)
-    {
-        string host = uri.IdnHost.TrimEnd('.');
-        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-        return IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? ip) && IPAddress.IsLoopback(ip);
     }
 }

@@ -1,10 +1,11 @@
-using System;
 using System.IO;
-using System.Net;
 using System.Net.Http;
+using System.Net;
 using System.Text;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
+using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Core.Gateway;

@@ -112,6 +112,11 @@ CREATE TABLE IF NOT EXISTS run (
             _connection?.Dispose();
             throw LedgerException.From(path, ex);
         }
+        catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+        {
+            _connection?.Dispose();
+            throw new LedgerException(path, LedgerProblem.Unavailable, $"The ledger '{path}' cannot be opened: {ex.Message}", ex);
+        }
         catch
         {
             _connection?.Dispose();

@@ -1,4 +1,5 @@
 using System;
+using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Core.Notifications;
 

@@ -71,8 +71,8 @@ public sealed class NotificationVerifier : IDisposable
         result.Input = read.Input;
         if (read.Record != null)
         {
-            result.Received = Receiver.CallbackLog.ParseTime(read.Record.Time);
-            result.NotifyVerified = result.IsValid ? Receiver.CallbackLog.NotifyVerified(read.Record.Check) : null;
+            result.Received = CallbackLog.ParseTime(read.Record.Time);
+            result.NotifyVerified = result.IsValid ? CallbackLog.NotifyVerified(read.Record.Check) : null;
         }
         return result;
     }
@@ -110,7 +110,7 @@ public sealed class NotificationVerifier : IDisposable
         {
             return new NotificationResult(parameters, kind, signString, false, "missing sign_type");
         }
-        if (!TryParseSignType(signTypeText!, out SignType signType))
+        if (!SignTypes.TryParse(signTypeText!, out SignType signType))
         {
             return new NotificationResult(parameters, kind, signString, false, $"sign_type '{signTypeText}' is not MD5, RSA or DSA (upper case, spec 6.2)");
         }
@@ -145,26 +145,6 @@ public sealed class NotificationVerifier : IDisposable
         foreach (Signer s in _verifiers.Values)
         {
             s.Dispose();
-        }
-    }
-
-    /// <summary>The wire names only: "MD5", "RSA", "DSA", upper case as spec 6.2 requires.</summary>
-    public static bool TryParseSignType(string text, out SignType signType)
-    {
-        switch (text)
-        {
-            case "MD5":
-                signType = SignType.MD5;
-                return true;
-            case "RSA":
-                signType = SignType.RSA;
-                return true;
-            case "DSA":
-                signType = SignType.DSA;
-                return true;
-            default:
-                signType = default;
-                return false;
         }
     }
 }

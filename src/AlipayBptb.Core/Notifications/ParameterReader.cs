@@ -66,7 +66,7 @@ public static class ParameterReader
             return Unreadable(binary);
         }
         LoggedRecord? record = null;
-        if (Receiver.CallbackLog.TryGetParameters(input, out string logged, out string time, out string check))
+        if (CallbackLog.TryGetParameters(input, out string logged, out string time, out string check))
         {
             record = new LoggedRecord(time, check);
             ParameterRead read = Parse(logged, charset);

@@ -1,9 +1,10 @@
-using System;
 using System.IO;
 using System.Text;
-using System.Threading;
 using System.Threading.Tasks;
+using System.Threading;
+using System;
 using AlipayBptb.Core.Gateway;
+using AlipayBptb.Core.Hosting;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 

@@ -26,9 +26,9 @@ public static class KeyLoader
     {
         if (!File.Exists(path))
         {
-            throw new KeyFormatException(Directory.Exists(path)
-                ? $"The key file '{path}' is a folder, not a file."
-                : $"The key file '{path}' does not exist.");
+            throw Directory.Exists(path)
+                ? new KeyFormatException($"The key file '{path}' is a folder, not a file.")
+                : new KeyFormatException(KeyProblem.FileNotFound, $"The key file '{path}' does not exist.");
         }
         try
         {
@@ -41,7 +41,7 @@ public static class KeyLoader
         }
         catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
         {
-            throw new KeyFormatException($"The key file '{path}' cannot be read: {ex.Message}", ex);
+            throw new KeyFormatException(KeyProblem.FileUnreadable, $"The key file '{path}' cannot be read: {ex.Message}", ex);
         }
     }
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using AlipayBptb.Core.Notifications;
 
-namespace AlipayBptb.Core.Mock;
+namespace AlipayBptb.Mock;
 
 /// <summary>The mock gateway's pages: the confirm page of spec figure 2-2, and error pages that carry the code.</summary>
 internal static class ConfirmPage
@@ -11,7 +11,7 @@ internal static class ConfirmPage
     private const string Style = "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px}"
         + ".invalid{background:#fdd}.warning{color:#a00;margin:1em 0}.error{color:#fff;background:#c00;padding:4px}";
 
-    public static string Render(PaymentFile file, string email, string token, string? error)
+    public static string Render(UploadedPaymentFile file, string email, string token, string? error)
     {
         var sb = new StringBuilder(4096);
         sb.Append("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>支付宝 - 确认批量付款信息</title><style>")

@@ -8,16 +8,16 @@ using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 using AlipayBptb.Core.Signing;
 
-namespace AlipayBptb.Core.Mock;
+namespace AlipayBptb.Mock;
 
 /// <summary>"Alipay's" own keys for the mock gateway: given, or made for the occasion (test keys only).</summary>
-internal sealed class AlipayKeys
+internal sealed class LocalGatewayKeys
 {
     // Made on first use: a gateway that only answers notify_verify never pays for key generation.
     private readonly Lazy<(string Private, string Public)> _dsa = new(() => Generate(dsa: true));
     private readonly Lazy<(string Private, string Public)> _rsa;
 
-    public AlipayKeys(string? rsaPrivatePem)
+    public LocalGatewayKeys(string? rsaPrivatePem)
     {
         if (string.IsNullOrEmpty(rsaPrivatePem))
         {

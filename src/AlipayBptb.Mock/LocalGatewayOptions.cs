@@ -1,7 +1,7 @@
-namespace AlipayBptb.Core.Mock;
+namespace AlipayBptb.Mock;
 
 /// <summary>What the stand-in gateway knows: the partner and its keys, the payer, and how fast time runs.</summary>
-public sealed class MockGatewayOptions
+public sealed class LocalGatewayOptions
 {
     public string Partner { get; set; } = string.Empty;
 
@@ -19,7 +19,7 @@ public sealed class MockGatewayOptions
 
     /// <summary>
     /// The payer's balance in yuan: each processed batch takes its amount from it, and a batch that pays more
-    /// than is left gets bptb_unfreeze_notify and waits until <see cref="MockGateway.TopUp"/>. Null: enough for anything.
+    /// than is left gets bptb_unfreeze_notify and waits until <see cref="LocalGateway.TopUp"/>. Null: enough for anything.
     /// </summary>
     public decimal? Balance { get; set; }
 

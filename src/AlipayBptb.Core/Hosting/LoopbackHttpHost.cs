@@ -8,7 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace AlipayBptb.Core.Gateway;
+namespace AlipayBptb.Core.Hosting;
 
 /// <summary>
 /// The small HTTP/1.1 server that the notify receiver and the local gateway share. Its own, on a socket,

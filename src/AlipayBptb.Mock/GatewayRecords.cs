@@ -1,11 +1,11 @@
 using System;
 
-namespace AlipayBptb.Core.Mock;
+namespace AlipayBptb.Mock;
 
 /// <summary>One request the mock gateway received, and what it answered.</summary>
-public sealed class MockGatewayRequest
+public sealed class GatewayRequestRecord
 {
-    internal MockGatewayRequest(DateTime time, string method, string pathAndQuery, string service, string? notifyId, string? fileName, string answer)
+    internal GatewayRequestRecord(DateTime time, string method, string pathAndQuery, string service, string? notifyId, string? fileName, string answer)
     {
         Time = time;
         Method = method;
@@ -31,9 +31,9 @@ public sealed class MockGatewayRequest
 }
 
 /// <summary>One attempt to deliver an asynchronous notification to the merchant's notify_url.</summary>
-public sealed class MockDelivery
+public sealed class NotificationDelivery
 {
-    internal MockDelivery(string notifyId, string fileName, string notifyType, int attempt, DateTime time, string url, int status, string response, bool accepted)
+    internal NotificationDelivery(string notifyId, string fileName, string notifyType, int attempt, DateTime time, string url, int status, string response, bool accepted)
     {
         NotifyId = notifyId;
         FileName = fileName;

@@ -7,7 +7,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using AlipayBptb.Core.Gateway;
-using AlipayBptb.Core.Mock;
+using AlipayBptb.Mock;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Receiver;
 using AlipayBptb.Core.Signing;
@@ -16,21 +16,21 @@ using Xunit;
 namespace AlipayBptb.Tests;
 
 /// <summary>The whole confirm loop on loopback: the mock gateway, the payer's browser, the merchant's receiver.</summary>
-public sealed class MockGatewayTests : IDisposable
+public sealed class LocalGatewayTests : IDisposable
 {
     private const string Partner = "2088002464631181";
     private const string Md5Key = "k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4";
     private const string Password = "pay-123456";
     private const string Payer = "123@abc.com";
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "bptb-gw-" + Guid.NewGuid().ToString("N"));
-    private readonly MockGateway _gateway;
+    private readonly LocalGateway _gateway;
     private readonly List<NotifyReceiver> _receivers = new();
 
     public MockGatewayTests()
     {
         Directory.CreateDirectory(_dir);
         // 2 minutes become 60 ms, 10 minutes 300 ms: the schedule's shape, in test time.
-        _gateway = MockGateway.Start(new MockGatewayOptions { Partner = Partner, Md5Key = Md5Key, PaymentPassword = Password, TimeFactor = 0.0005, Balance = 1000m });
+        _gateway = LocalGateway.Start(new LocalGatewayOptions { Partner = Partner, Md5Key = Md5Key, PaymentPassword = Password, TimeFactor = 0.0005, Balance = 1000m });
     }
 
     public void Dispose()
@@ -53,7 +53,7 @@ public sealed class MockGatewayTests : IDisposable
         return r;
     }
 
-    private static byte[] PaymentFile(int lines, decimal amount = 0.01m, string account = "6225885719900000")
+    private static byte[] UploadedPaymentFile(int lines, decimal amount = 0.01m, string account = "6225885719900000")
     {
         var sb = new StringBuilder();
         sb.Append("日期,总金额,总笔数,支付宝账号(Email),,,,,,\r\n");
@@ -80,18 +80,18 @@ public sealed class MockGatewayTests : IDisposable
     public async Task The_spec_sample_file_is_confirmed_returned_and_notified()
     {
         NotifyReceiver receiver = StartReceiver();
-        PaymentFile file = _gateway.AddPaymentFile(Path.Combine(Vectors.Dir, "sample-payment-file-gbk.csv"), "20111123-001.csv", uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        UploadedPaymentFile file = _gateway.AddPaymentFile(Path.Combine(Vectors.Dir, "sample-payment-file-gbk.csv"), "20111123-001.csv", uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         Assert.Equal(2, file.Details.Count);
         Assert.Equal("王建斌", file.Details[0].Name);
         Assert.Equal(0.02m, file.TotalAmount);
 
-        MockConfirmation c = await MockBrowser.ConfirmAsync(Request(receiver, file.FileName).Url, Password);
+        MockConfirmation c = await ScriptedPayer.ConfirmAsync(Request(receiver, file.FileName).Url, Password);
         Assert.True(c.IsSuccess);
         Assert.Equal("USER_CONFIRM_SUCC", c.ResultCode);
         Assert.Equal(200, c.ReturnStatus);
         Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
 
-        MockDelivery d = Assert.Single(_gateway.Deliveries);
+        NotificationDelivery d = Assert.Single(_gateway.Deliveries);
         Assert.True(d.Accepted);
         Assert.Equal("bptb_result_notify", d.NotifyType);
         string[] lines = File.ReadAllLines(LogPath);
@@ -108,14 +108,14 @@ public sealed class MockGatewayTests : IDisposable
     public async Task Non_success_answers_are_retried_until_success_same_notify_id_all_logged()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("f1.csv", PaymentFile(3), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        _gateway.AddPaymentFile("f1.csv", UploadedPaymentFile(3), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         // Returns come by GET, notifications by POST; fail the two POSTs that follow the confirmation.
         receiver.FailNext(3); // the return (GET) and the first two notifications fail
-        MockConfirmation c = await MockBrowser.ConfirmAsync(Request(receiver, "f1.csv").Url, Password);
+        MockConfirmation c = await ScriptedPayer.ConfirmAsync(Request(receiver, "f1.csv").Url, Password);
         Assert.True(c.IsSuccess);
         Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
 
-        MockDelivery[] deliveries = _gateway.Deliveries;
+        NotificationDelivery[] deliveries = _gateway.Deliveries;
         Assert.Equal(3, deliveries.Length);
         Assert.Single(deliveries.Select(d => d.NotifyId).Distinct());
         Assert.Equal(new[] { false, false, true }, deliveries.Select(d => d.Accepted).ToArray());
@@ -132,23 +132,23 @@ public sealed class MockGatewayTests : IDisposable
         string prefix = receiver.Url;
         for (int i = 0; i < 10; i++)
         {
-            _gateway.AddPaymentFile($"r{i}.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+            _gateway.AddPaymentFile($"r{i}.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         }
         for (int i = 0; i < 5; i++)
         {
-            Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, $"r{i}.csv").Url, Password)).IsSuccess);
+            Assert.True((await ScriptedPayer.ConfirmAsync(Request(receiver, $"r{i}.csv").Url, Password)).IsSuccess);
         }
         receiver.Stop();
         for (int i = 5; i < 10; i++)
         {
             // The payer gets back to a dead return_url; the notification is refused and retried.
-            Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, $"r{i}.csv").Url, Password)).IsSuccess);
+            Assert.True((await ScriptedPayer.ConfirmAsync(Request(receiver, $"r{i}.csv").Url, Password)).IsSuccess);
         }
         await Task.Delay(200);
         StartReceiver(prefix);
         Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(15)));
 
-        MockDelivery[] deliveries = _gateway.Deliveries;
+        NotificationDelivery[] deliveries = _gateway.Deliveries;
         string[] accepted = deliveries.Where(d => d.Accepted).Select(d => d.NotifyId).ToArray();
         Assert.Equal(10, accepted.Length);
         Assert.Equal(10, accepted.Distinct().Count());
@@ -167,7 +167,7 @@ public sealed class MockGatewayTests : IDisposable
         const int count = 200;
         for (int i = 0; i < count; i++)
         {
-            _gateway.AddPaymentFile($"p{i:D3}.csv", PaymentFile(2), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+            _gateway.AddPaymentFile($"p{i:D3}.csv", UploadedPaymentFile(2), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         }
         string[] urls = Enumerable.Range(0, count).Select(i => Request(receiver, $"p{i:D3}.csv").Url).ToArray();
         using var gate = new SemaphoreSlim(32);
@@ -176,7 +176,7 @@ public sealed class MockGatewayTests : IDisposable
             await gate.WaitAsync();
             try
             {
-                return await MockBrowser.ConfirmAsync(url, Password);
+                return await ScriptedPayer.ConfirmAsync(url, Password);
             }
             finally
             {
@@ -187,7 +187,7 @@ public sealed class MockGatewayTests : IDisposable
         Assert.All(_gateway.Files.Values, Assert.True);
         Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(30)));
 
-        MockDelivery[] accepted = _gateway.Deliveries.Where(d => d.Accepted).ToArray();
+        NotificationDelivery[] accepted = _gateway.Deliveries.Where(d => d.Accepted).ToArray();
         Assert.Equal(count, accepted.Length);
         Assert.Equal(count, accepted.Select(d => d.NotifyId).Distinct().Count());
         Assert.Equal(count, accepted.Select(d => d.FileName).Distinct().Count());
@@ -196,7 +196,7 @@ public sealed class MockGatewayTests : IDisposable
         Assert.Equal(count, notifies.Select(l => l.Split('\t')[5]).Distinct().Count());
 
         // A second confirmation of any of them is refused: the batch was confirmed already.
-        MockConfirmation again = await MockBrowser.ConfirmAsync(urls[17], Password);
+        MockConfirmation again = await ScriptedPayer.ConfirmAsync(urls[17], Password);
         Assert.False(again.IsSuccess);
         Assert.Equal("USER_CONFIRM_SUCC", again.ResultCode);
     }
@@ -205,34 +205,34 @@ public sealed class MockGatewayTests : IDisposable
     public async Task The_gateway_answers_with_the_spec_codes()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("ok.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
-        _gateway.AddPaymentFile("bad.csv", PaymentFile(2, account: "not-digits!"), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        _gateway.AddPaymentFile("ok.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        _gateway.AddPaymentFile("bad.csv", UploadedPaymentFile(2, account: "not-digits!"), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         string ok = Request(receiver, "ok.csv").Url;
 
-        Assert.Equal("ILLEGAL_SIGN", (await MockBrowser.ConfirmAsync(ok.Replace("file_name=ok.csv", "file_name=ok2.csv"), Password)).ResultCode);
-        Assert.Equal("ILLEGAL_SIGN", (await MockBrowser.ConfirmAsync(Request(receiver, "ok.csv", key: "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz").Url, Password)).ResultCode);
-        Assert.Equal("ILLEGAL_CHARSET", (await MockBrowser.ConfirmAsync(ok.Replace("_input_charset=utf-8", "_input_charset=latin1"), Password)).ResultCode);
-        Assert.Equal("ILLEGAL_SIGN_TYPE", (await MockBrowser.ConfirmAsync(ok.Replace("sign_type=MD5", "sign_type=SHA"), Password)).ResultCode);
-        Assert.Equal("ILLEGAL_SECURITY_PROFILE", (await MockBrowser.ConfirmAsync(ok.Replace("sign_type=MD5", "sign_type=RSA"), Password)).ResultCode);
-        Assert.Equal("ILLEGAL_SERVICE", (await MockBrowser.ConfirmAsync(ok.Replace("service=bptb_user_confirm", "service=bptb_nope"), Password)).ResultCode);
+        Assert.Equal("ILLEGAL_SIGN", (await ScriptedPayer.ConfirmAsync(ok.Replace("file_name=ok.csv", "file_name=ok2.csv"), Password)).ResultCode);
+        Assert.Equal("ILLEGAL_SIGN", (await ScriptedPayer.ConfirmAsync(Request(receiver, "ok.csv", key: "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz").Url, Password)).ResultCode);
+        Assert.Equal("ILLEGAL_CHARSET", (await ScriptedPayer.ConfirmAsync(ok.Replace("_input_charset=utf-8", "_input_charset=latin1"), Password)).ResultCode);
+        Assert.Equal("ILLEGAL_SIGN_TYPE", (await ScriptedPayer.ConfirmAsync(ok.Replace("sign_type=MD5", "sign_type=SHA"), Password)).ResultCode);
+        Assert.Equal("ILLEGAL_SECURITY_PROFILE", (await ScriptedPayer.ConfirmAsync(ok.Replace("sign_type=MD5", "sign_type=RSA"), Password)).ResultCode);
+        Assert.Equal("ILLEGAL_SERVICE", (await ScriptedPayer.ConfirmAsync(ok.Replace("service=bptb_user_confirm", "service=bptb_nope"), Password)).ResultCode);
 
-        MockConfirmation missing = await MockBrowser.ConfirmAsync(Request(receiver, "nope.csv").Url, Password);
+        MockConfirmation missing = await ScriptedPayer.ConfirmAsync(Request(receiver, "nope.csv").Url, Password);
         Assert.Equal(("FILE_NOT_EXIST", (bool?)false), (missing.ResultCode, missing.IsSuccess));
-        Assert.Equal("USER_NOT_EXIST", (await MockBrowser.ConfirmAsync(Request(receiver, "ok.csv", email: "other@abc.com").Url, Password)).ResultCode);
-        Assert.Equal("DETAIL_VALIDATED_FAIL", (await MockBrowser.ConfirmAsync(Request(receiver, "bad.csv").Url, Password)).ResultCode);
-        MockConfirmation wrong = await MockBrowser.ConfirmAsync(ok, "wrong password");
+        Assert.Equal("USER_NOT_EXIST", (await ScriptedPayer.ConfirmAsync(Request(receiver, "ok.csv", email: "other@abc.com").Url, Password)).ResultCode);
+        Assert.Equal("DETAIL_VALIDATED_FAIL", (await ScriptedPayer.ConfirmAsync(Request(receiver, "bad.csv").Url, Password)).ResultCode);
+        MockConfirmation wrong = await ScriptedPayer.ConfirmAsync(ok, "wrong password");
         Assert.Equal(("USER_PASS_ERROR", (bool?)null), (wrong.ResultCode, wrong.IsSuccess));
         Assert.False(_gateway.Files["ok.csv"]);
-        Assert.True((await MockBrowser.ConfirmAsync(ok, Password)).IsSuccess);
-        Assert.Equal("USER_CONFIRM_SUCC", (await MockBrowser.ConfirmAsync(ok, Password)).ResultCode);
+        Assert.True((await ScriptedPayer.ConfirmAsync(ok, Password)).IsSuccess);
+        Assert.Equal("USER_CONFIRM_SUCC", (await ScriptedPayer.ConfirmAsync(ok, Password)).ResultCode);
     }
 
     [Fact]
     public async Task A_short_balance_sends_the_unfreeze_notification()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("big.csv", PaymentFile(2, amount: 600m), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
-        Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, "big.csv").Url, Password)).IsSuccess);
+        _gateway.AddPaymentFile("big.csv", UploadedPaymentFile(2, amount: 600m), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        Assert.True((await ScriptedPayer.ConfirmAsync(Request(receiver, "big.csv").Url, Password)).IsSuccess);
         Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
         Assert.Equal("bptb_unfreeze_notify", Assert.Single(_gateway.Deliveries).NotifyType);
         Assert.Contains("flag=bptb_unfreeze_file", NotifyLines()[0], StringComparison.Ordinal);
@@ -241,12 +241,12 @@ public sealed class MockGatewayTests : IDisposable
     [Fact]
     public async Task Rsa_requests_get_answers_signed_with_alipays_key()
     {
-        using var gateway = MockGateway.Start(new MockGatewayOptions { Partner = Partner, MerchantPublicKey = Vectors.Text("rsa2048.pub.pem"), PaymentPassword = Password, TimeFactor = 0.0005 });
+        using var gateway = LocalGateway.Start(new LocalGatewayOptions { Partner = Partner, MerchantPublicKey = Vectors.Text("rsa2048.pub.pem"), PaymentPassword = Password, TimeFactor = 0.0005 });
         NotifyReceiver receiver = StartReceiver();
-        gateway.AddPaymentFile("rsa.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - gateway.ConfirmDelay);
+        gateway.AddPaymentFile("rsa.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - gateway.ConfirmDelay);
         using Signer merchant = KeyLoader.LoadPrivateKey(Vectors.Text("rsa2048.pk8.pem"), "test");
         string url = new ConfirmRequestBuilder(Partner, Payer, receiver.Url + "return", receiver.Url + "notify", BptbCharset.Get("gbk"), merchant, gateway.Url).Build("rsa.csv").Url;
-        MockConfirmation c = await MockBrowser.ConfirmAsync(url, Password);
+        MockConfirmation c = await ScriptedPayer.ConfirmAsync(url, Password);
         Assert.True(c.IsSuccess, c.ResultCode);
         Assert.True(gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
         var verifier = new NotificationVerifier(new[] { KeyLoader.LoadPublicKey(gateway.AlipayPublicKey, "alipay") }, null, Partner, BptbCharset.Get("gbk"));
@@ -269,8 +269,8 @@ public sealed class MockGatewayTests : IDisposable
     public async Task The_receiver_checks_the_whole_body_as_the_merchant_reads_it()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("s.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
-        Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, "s.csv").Url, Password)).IsSuccess);
+        _gateway.AddPaymentFile("s.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        Assert.True((await ScriptedPayer.ConfirmAsync(Request(receiver, "s.csv").Url, Password)).IsSuccess);
         Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
         string genuine = NotifyLines()[0].Split('\t')[5];
         using var http = new HttpClient();
@@ -303,33 +303,33 @@ public sealed class MockGatewayTests : IDisposable
     {
         NotifyReceiver receiver = StartReceiver();
         // TimeFactor 0.0005: 5 minutes are 150 ms, 15 days 648 s.
-        _gateway.AddPaymentFile("early.csv", PaymentFile(1));
-        MockConfirmation early = await MockBrowser.ConfirmAsync(Request(receiver, "early.csv").Url, Password);
+        _gateway.AddPaymentFile("early.csv", UploadedPaymentFile(1));
+        MockConfirmation early = await ScriptedPayer.ConfirmAsync(Request(receiver, "early.csv").Url, Password);
         Assert.Equal("FILE_NOT_EXIST", early.ResultCode);
         Assert.False(early.IsSuccess);
         await Task.Delay(_gateway.ConfirmDelay + TimeSpan.FromMilliseconds(50));
-        Assert.Equal("USER_CONFIRM_SUCC", (await MockBrowser.ConfirmAsync(Request(receiver, "early.csv").Url, Password)).ResultCode);
+        Assert.Equal("USER_CONFIRM_SUCC", (await ScriptedPayer.ConfirmAsync(Request(receiver, "early.csv").Url, Password)).ResultCode);
 
-        _gateway.AddPaymentFile("old.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - TimeSpan.FromSeconds(700));
-        Assert.Equal("FILE_NOT_EXIST", (await MockBrowser.ConfirmAsync(Request(receiver, "old.csv").Url, Password)).ResultCode);
+        _gateway.AddPaymentFile("old.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - TimeSpan.FromSeconds(700));
+        Assert.Equal("FILE_NOT_EXIST", (await ScriptedPayer.ConfirmAsync(Request(receiver, "old.csv").Url, Password)).ResultCode);
     }
 
     [Fact]
     public async Task An_email_that_is_no_alipay_account_is_user_not_exist_and_another_payers_is_account_not_consistent()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("mine.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
-        _gateway.AddPaymentFile("theirs.csv", PaymentFile(1), email: "other@abc.com", uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
-        Assert.Equal("USER_NOT_EXIST", (await MockBrowser.ConfirmAsync(Request(receiver, "mine.csv", email: "nobody@abc.com").Url, Password)).ResultCode);
-        Assert.Equal("ACCOUNT_NOT_CONSISTENT", (await MockBrowser.ConfirmAsync(Request(receiver, "mine.csv", email: "other@abc.com").Url, Password)).ResultCode);
+        _gateway.AddPaymentFile("mine.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        _gateway.AddPaymentFile("theirs.csv", UploadedPaymentFile(1), email: "other@abc.com", uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        Assert.Equal("USER_NOT_EXIST", (await ScriptedPayer.ConfirmAsync(Request(receiver, "mine.csv", email: "nobody@abc.com").Url, Password)).ResultCode);
+        Assert.Equal("ACCOUNT_NOT_CONSISTENT", (await ScriptedPayer.ConfirmAsync(Request(receiver, "mine.csv", email: "other@abc.com").Url, Password)).ResultCode);
     }
 
     [Fact]
     public async Task A_batch_short_of_balance_waits_and_is_processed_after_a_top_up()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("big.csv", PaymentFile(2, amount: 600m), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
-        Assert.True((await MockBrowser.ConfirmAsync(Request(receiver, "big.csv").Url, Password)).IsSuccess);
+        _gateway.AddPaymentFile("big.csv", UploadedPaymentFile(2, amount: 600m), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        Assert.True((await ScriptedPayer.ConfirmAsync(Request(receiver, "big.csv").Url, Password)).IsSuccess);
         Assert.True(_gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
         Assert.Equal("bptb_unfreeze_notify", Assert.Single(_gateway.Deliveries).NotifyType);
         Assert.Equal(new[] { "big.csv" }, _gateway.WaitingFiles);
@@ -344,7 +344,7 @@ public sealed class MockGatewayTests : IDisposable
     public async Task A_confirm_request_posted_as_a_multipart_form_to_the_charset_action_is_accepted()
     {
         NotifyReceiver receiver = StartReceiver();
-        _gateway.AddPaymentFile("form.csv", PaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        _gateway.AddPaymentFile("form.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         ConfirmRequest request = Request(receiver, "form.csv");
         using var form = new MultipartFormDataContent();
         foreach (System.Collections.DictionaryEntry e in request.Parameters)

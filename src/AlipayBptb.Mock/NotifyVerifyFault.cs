@@ -1,10 +1,10 @@
 using System;
 using System.Globalization;
 
-namespace AlipayBptb.Core.Mock;
+namespace AlipayBptb.Mock;
 
 /// <summary>What the mock gateway does instead of answering normally, for tests of retries and timeouts.</summary>
-public enum MockFaultKind
+public enum NotifyVerifyFaultKind
 {
     /// <summary>Answer with an HTTP status (500 by default) and an error page.</summary>
     Status,
@@ -20,9 +20,9 @@ public enum MockFaultKind
 }
 
 /// <summary>One fault, written as <c>status:500</c>, <c>reset</c>, <c>delay:2.5</c> (seconds) or <c>body:False</c>.</summary>
-public sealed class MockFault
+public sealed class NotifyVerifyFault
 {
-    private MockFault(MockFaultKind kind, int status, TimeSpan delay, string body)
+    private NotifyVerifyFault(NotifyVerifyFaultKind kind, int status, TimeSpan delay, string body)
     {
         Kind = kind;
         Status = status;
@@ -30,7 +30,7 @@ public sealed class MockFault
         Body = body;
     }
 
-    public MockFaultKind Kind { get; }
+    public NotifyVerifyFaultKind Kind { get; }
 
     public int Status { get; }
 
@@ -38,7 +38,7 @@ public sealed class MockFault
 
     public string Body { get; }
 
-    public static MockFault Parse(string text)
+    public static NotifyVerifyFault Parse(string text)
     {
         string t = text.Trim();
         int colon = t.IndexOf(':');
@@ -52,23 +52,23 @@ public sealed class MockFault
                 {
                     break;
                 }
-                return new MockFault(MockFaultKind.Status, status, TimeSpan.Zero, string.Empty);
+                return new NotifyVerifyFault(NotifyVerifyFaultKind.Status, status, TimeSpan.Zero, string.Empty);
             case "reset":
-                return new MockFault(MockFaultKind.Reset, 0, TimeSpan.Zero, string.Empty);
+                return new NotifyVerifyFault(NotifyVerifyFaultKind.Reset, 0, TimeSpan.Zero, string.Empty);
             case "delay":
                 double seconds = double.Parse(arg, NumberStyles.Float, CultureInfo.InvariantCulture);
-                return new MockFault(MockFaultKind.Delay, 0, TimeSpan.FromSeconds(seconds), string.Empty);
+                return new NotifyVerifyFault(NotifyVerifyFaultKind.Delay, 0, TimeSpan.FromSeconds(seconds), string.Empty);
             case "body":
-                return new MockFault(MockFaultKind.Body, 200, TimeSpan.Zero, arg.Replace("\\n", "\n"));
+                return new NotifyVerifyFault(NotifyVerifyFaultKind.Body, 200, TimeSpan.Zero, arg.Replace("\\n", "\n"));
         }
         throw new FormatException($"The fault '{text}' is not one of status:<code>, reset, delay:<seconds>, body:<text>.");
     }
 
     public override string ToString() => Kind switch
     {
-        MockFaultKind.Status => "status:" + Status.ToString(CultureInfo.InvariantCulture),
-        MockFaultKind.Reset => "reset",
-        MockFaultKind.Delay => "delay:" + Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+        NotifyVerifyFaultKind.Status => "status:" + Status.ToString(CultureInfo.InvariantCulture),
+        NotifyVerifyFaultKind.Reset => "reset",
+        NotifyVerifyFaultKind.Delay => "delay:" + Delay.TotalSeconds.ToString(CultureInfo.InvariantCulture),
         _ => "body:" + Body,
     };
 }

@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using System.Text;
 
-namespace AlipayBptb.Core.Receiver;
+namespace AlipayBptb.Core.Notifications;
 
 /// <summary>
 /// The notify receiver's log format: one line per callback received, six fields separated by tabs:

@@ -3,7 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Collections.Specialized;
 
-namespace AlipayBptb.Core.Notifications;
+namespace AlipayBptb.Core.Signing;
 
 /// <summary>
 /// The parameters of a request, a return or a notification, in the order they arrived, values decoded.

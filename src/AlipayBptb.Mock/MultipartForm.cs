@@ -3,7 +3,7 @@ using System.Text;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 
-namespace AlipayBptb.Core.Mock;
+namespace AlipayBptb.Mock;
 
 /// <summary>
 /// A confirm request posted as the rules (3-1, 接口构造) ask for a form: <c>enctype="multipart/form-data"</c> to

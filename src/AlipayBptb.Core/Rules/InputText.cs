@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using System.Text;
 
-namespace AlipayBptb.Core.Gateway;
+namespace AlipayBptb.Core.Rules;
 
 /// <summary>
 /// Helpers for checking request values and for quoting them in error messages: a message shows what was given,

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using AlipayBptb.Core.Signing;
 
-namespace AlipayBptb.Core.Mock;
+namespace AlipayBptb.Mock;
 
 /// <summary>One payment line of an uploaded file, and whether it passes Alipay's checks (upload rules 4-1).</summary>
 public sealed class PaymentDetail
@@ -91,9 +91,9 @@ public sealed class PaymentDetail
 /// An uploaded payment file in the companion spec's CSV format (GBK): a summary line (date, total amount,
 /// total count, payer email), a header, then one line per payment.
 /// </summary>
-public sealed class PaymentFile
+public sealed class UploadedPaymentFile
 {
-    private PaymentFile(string fileName, string date, decimal totalAmount, int totalCount, string email, List<PaymentDetail> details, string? problem)
+    private UploadedPaymentFile(string fileName, string date, decimal totalAmount, int totalCount, string email, List<PaymentDetail> details, string? problem)
     {
         FileName = fileName;
         Date = date;
@@ -116,9 +116,9 @@ public sealed class PaymentFile
     public DateTime UploadedAt { get; private set; }
 
     /// <summary>A copy as uploaded: by <paramref name="payer"/>, at <paramref name="uploadedAt"/>.</summary>
-    internal PaymentFile AsUploaded(string payer, DateTime uploadedAt)
+    internal UploadedPaymentFile AsUploaded(string payer, DateTime uploadedAt)
     {
-        var copy = (PaymentFile)MemberwiseClone();
+        var copy = (UploadedPaymentFile)MemberwiseClone();
         copy.Email = payer;
         copy.UploadedAt = uploadedAt;
         return copy;
@@ -130,7 +130,7 @@ public sealed class PaymentFile
     public string? Problem { get; }
 
     /// <summary>Reads a payment file's bytes (GBK, as the upload rules require).</summary>
-    public static PaymentFile Parse(string fileName, byte[] content)
+    public static UploadedPaymentFile Parse(string fileName, byte[] content)
     {
         string text;
         try
@@ -181,7 +181,7 @@ public sealed class PaymentFile
         {
             problem = "more than 3000 payments in one batch";
         }
-        return new PaymentFile(fileName, date, total, count, email, details, problem);
+        return new UploadedPaymentFile(fileName, date, total, count, email, details, problem);
     }
 
     /// <summary>True when every payment line (or the file itself) fails: Alipay answers DETAIL_VALIDATED_FAIL.</summary>

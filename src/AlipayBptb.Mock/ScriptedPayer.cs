@@ -8,7 +8,7 @@ using System.Threading.Tasks;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 
-namespace AlipayBptb.Core.Mock;
+namespace AlipayBptb.Mock;
 
 /// <summary>What a payer saw when confirming through the mock gateway.</summary>
 public sealed class MockConfirmation
@@ -47,7 +47,7 @@ public sealed class MockConfirmation
 /// Does what a payer's browser does with a confirm URL on the mock gateway: opens the page, types the
 /// payment password, confirms, and follows the redirect back to the merchant's return_url.
 /// </summary>
-public static class MockBrowser
+public static class ScriptedPayer
 {
     private static readonly Regex Token = new("name=\"token\" value=\"([^\"]+)\"", RegexOptions.CultureInvariant);
     private static readonly Regex ErrorCode = new("id=\"error-code\" data-code=\"([^\"]+)\"", RegexOptions.CultureInvariant);
