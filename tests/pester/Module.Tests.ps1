@@ -87,6 +87,15 @@ Import-Module '$ModulePath'
         $help.Undescribed | Should -BeNullOrEmpty
     }
 
+    It 'names and places every exported cmdlet in about_AlipayBptb' {
+        # The list in LONG DESCRIPTION: one indented line per cmdlet under the step it belongs to.
+        $text = Get-Help about_AlipayBptb | Out-String
+        $cmdlets = @((Get-Module AlipayBptb).ExportedCmdlets.Keys)
+        $cmdlets.Count | Should -BeGreaterOrEqual 13
+        $missing = $cmdlets | Where-Object { $text -notmatch "(?m)^\s+$([regex]::Escape($_))\s" }
+        $missing | Should -BeNullOrEmpty -Because 'every cmdlet a user can call has its place in the overview'
+    }
+
     It 'has an about_AlipayBptb topic covering the flow, the duties and the failures' {
         $text = Get-Help about_AlipayBptb | Out-String
         $text | Should -Match 'THE CONFIRM FLOW'
