@@ -2,7 +2,6 @@ using System.Management.Automation;
 using System.Net.Http;
 using System.Security;
 using System.Threading;
-using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Rules;
 using AlipayBptb.Mock;
 

@@ -1,8 +1,6 @@
-using System.IO;
 using System.Management.Automation;
 using System.Security;
 using System;
-using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 using AlipayBptb.Mock;

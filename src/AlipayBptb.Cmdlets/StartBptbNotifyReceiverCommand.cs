@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Net;
 using System;
 using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Notifications;

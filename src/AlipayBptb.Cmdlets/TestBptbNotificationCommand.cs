@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Management.Automation;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;

@@ -1,14 +1,11 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.IO;
-using System.Net;
 using System.Net.Http;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 

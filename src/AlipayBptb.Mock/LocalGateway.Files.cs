@@ -1,17 +1,13 @@
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Net.Http;
 using System.Net;
 using System.Text;
 using System.Threading.Tasks;
 using System.Threading;
 using System;
-using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Rules;
-using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Mock;
 

@@ -26,7 +26,7 @@ public sealed class LocalGatewayTests : IDisposable
     private readonly LocalGateway _gateway;
     private readonly List<NotifyReceiver> _receivers = new();
 
-    public MockGatewayTests()
+    public LocalGatewayTests()
     {
         Directory.CreateDirectory(_dir);
         // 2 minutes become 60 ms, 10 minutes 300 ms: the schedule's shape, in test time.

@@ -1,10 +1,8 @@
 using System.Collections.Specialized;
-using System.Net.Sockets;
 using System.Net;
 using System.Text.RegularExpressions;
 using System.Text;
 using System;
-using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 

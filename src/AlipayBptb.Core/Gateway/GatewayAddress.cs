@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Net;
 using System;
 using AlipayBptb.Core.Rules;
