@@ -1,8 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.Management.Automation;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Rules;
 

@@ -1,6 +1,6 @@
+using System;
 using System.Management.Automation;
 using System.Security;
-using System;
 using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 using AlipayBptb.Mock;

@@ -1,5 +1,5 @@
-using System.Management.Automation;
 using System;
+using System.Management.Automation;
 using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Receiver;

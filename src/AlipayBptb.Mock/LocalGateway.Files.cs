@@ -1,11 +1,11 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Net.Http;
 using System.Net;
+using System.Net.Http;
 using System.Text;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Rules;
 

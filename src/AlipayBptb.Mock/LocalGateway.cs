@@ -1,12 +1,12 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
-using System.Net.Http;
 using System.Net;
+using System.Net.Http;
 using System.Text;
-using System.Threading.Tasks;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Hosting;
 using AlipayBptb.Core.Notifications;

@@ -1,12 +1,12 @@
 using System;
 using System.Text;
+using AlipayBptb.Core.Signing;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
-using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Mock;
 

@@ -1,5 +1,5 @@
-using System.Collections;
 using System;
+using System.Collections;
 using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Rules;

@@ -7,10 +7,10 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using AlipayBptb.Core.Gateway;
-using AlipayBptb.Mock;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Receiver;
 using AlipayBptb.Core.Signing;
+using AlipayBptb.Mock;
 using Xunit;
 
 namespace AlipayBptb.Tests;

@@ -1,11 +1,11 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Net.Http;
 using System.Net;
+using System.Net.Http;
 using System.Text;
 using System.Threading.Tasks;
-using System;
 using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Hosting;
 using AlipayBptb.Core.Notifications;

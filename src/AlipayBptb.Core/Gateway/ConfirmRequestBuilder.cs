@@ -1,8 +1,8 @@
+using System;
 using System.Collections.Specialized;
 using System.Net;
-using System.Text.RegularExpressions;
 using System.Text;
-using System;
+using System.Text.RegularExpressions;
 using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 

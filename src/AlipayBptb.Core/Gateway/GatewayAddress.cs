@@ -1,5 +1,5 @@
-using System.Net;
 using System;
+using System.Net;
 using AlipayBptb.Core.Rules;
 
 namespace AlipayBptb.Core.Gateway;

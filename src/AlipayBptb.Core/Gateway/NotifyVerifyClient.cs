@@ -1,10 +1,10 @@
-using System.IO;
-using System.Net.Http;
-using System.Net;
-using System.Text;
-using System.Threading.Tasks;
-using System.Threading;
 using System;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 

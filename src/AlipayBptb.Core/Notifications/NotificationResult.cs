@@ -1,6 +1,6 @@
+using System;
 using System.Collections.Specialized;
 using System.Globalization;
-using System;
 using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Core.Notifications;

@@ -1,7 +1,7 @@
-using System.IO;
-using System.Threading.Tasks;
-using System.Threading;
 using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
 using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Hosting;
 using AlipayBptb.Core.Notifications;
