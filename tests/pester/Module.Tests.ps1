@@ -87,6 +87,29 @@ Import-Module '$ModulePath'
         $help.Undescribed | Should -BeNullOrEmpty
     }
 
+    It 'stops the build on incomplete help sources and names every problem of every cmdlet, not only the first' {
+        $docs = Join-Path $TestDrive 'docs'
+        Copy-Item -Recurse (Join-Path $PSScriptRoot '../../docs/en-US') $docs
+        # The first cmdlet in order documents a parameter under a wrong name; a later one loses its synopsis,
+        # another a parameter's description and an example's code.
+        $edit = { param($name, $pattern, $replacement) $f = Join-Path $docs "$name.md"; Set-Content -LiteralPath $f -Encoding utf8 -Value ((Get-Content -Raw -LiteralPath $f -Encoding utf8) -replace $pattern, $replacement) }
+        & $edit 'Add-BptbMockPaymentFile' '(?m)^### -Email$' '### -EmailAddress'
+        & $edit 'Start-BptbMockGateway' '(?m)^## SYNOPSIS$' '## SUMMARY'
+        & $edit 'Test-BptbNotification' '(?ms)^(### -Key\r?\n).*?(?=^### )' '$1'
+        & $edit 'Test-BptbNotification' '(?ms)(^### Example 2[^\n]*\n).*?(?=^### |^## )' "`$1`nNo code here.`n`n"
+        $r = Invoke-FreshPwsh @"
+try { & '$(Join-Path $PSScriptRoot '../../tools/Build-Help.ps1')' -ModulePath '$ModulePath' -DocsPath '$docs' -OutputPath '$(Join-Path $TestDrive 'help')' }
+catch { `$_.Exception.Message; exit 1 }
+"@
+        $r.ExitCode | Should -Not -Be 0
+        $r.Output | Should -Match 'Add-BptbMockPaymentFile: parameter -Email has no description'
+        $r.Output | Should -Match 'Add-BptbMockPaymentFile: documents -EmailAddress, which the cmdlet does not have'
+        $r.Output | Should -Match "Start-BptbMockGateway: section '## SYNOPSIS' is missing or empty"
+        $r.Output | Should -Match 'Test-BptbNotification: parameter -Key has no description'
+        $r.Output | Should -Match "Test-BptbNotification: 'Example 2[^']*' has no code block"
+        Join-Path $TestDrive 'help' | Should -Not -Exist
+    }
+
     It 'has an about_AlipayBptb topic covering the flow, the duties and the failures' {
         $text = Get-Help about_AlipayBptb | Out-String
         $text | Should -Match 'THE CONFIRM FLOW'
