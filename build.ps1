@@ -12,15 +12,18 @@
       fuzz     fuzzes the parameter reader, the log reader, the key loader and the receiver's request parsing with SharpFuzz and afl-fuzz
                (-Minutes per target, 5 by default; -Fuzz picks targets); findings go to out/fuzz. Linux only;
                not part of test or CI
+      setup    installs the machine's prerequisites for the tests (tools/setup.sh: openssl, python3, Chromium,
+               ChromeDriver, a Chinese font; Debian's packages, as root); CI runs it, a developer once per machine
       clean    removes out/ and every bin/ and obj/
-    Everything the build needs (Pester, NuGet packages) is restored from NuGet by this script.
+    Everything the build needs (Pester, NuGet packages) is restored from NuGet by this script; what the machine
+    needs for the tests is installed by the setup task.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 test
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'demo', 'bench', 'package', 'fuzz', 'clean')]
+    [ValidateSet('build', 'test', 'demo', 'bench', 'package', 'fuzz', 'setup', 'clean')]
     [string] $Task = 'build',
 
     [ValidateSet('Release', 'Debug')]
@@ -59,17 +62,27 @@ function Get-ModuleVersion {
     ([xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))).Project.PropertyGroup.Version | Where-Object { $_ } | Select-Object -First 1
 }
 
-# The pwsh that runs this script, started afresh: tests and benchmarks run the module in a clean process.
-function Get-PwshCommand {
-    $dll = Join-Path $PSHOME 'pwsh.dll'
-    if (Test-Path $dll) { return @('dotnet', $dll) }
-    return @((Get-Process -Id $PID).Path)
+# The help build, tests, demo and benchmarks run the module in a fresh pwsh: Invoke-FreshPwshFile.
+. (Join-Path $root 'tools/FreshPwsh.ps1')
+
+# The platforms PowerShell 7 runs on: SQLite's native library (e_sqlite3) ships for these alone. The Windows ones
+# go into bin/netstandard2.0 too, for Windows PowerShell 5.1.
+$nativeRuntimes = 'win-x64', 'win-x86', 'win-arm64', 'linux-x64', 'linux-arm64', 'linux-arm', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64'
+
+# The tools the tests need on this machine (tools/setup.sh installs them); says what to run when one is missing.
+function Assert-TestPrerequisites {
+    if (-not $IsLinux) { return }
+    $missing = @('openssl', 'python3', 'chromium', 'chromedriver' | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) })
+    if ($missing.Count) {
+        throw "The tests need $($missing -join ', '), missing on this machine. Run the setup step once (as root): 'bash tools/setup.sh' (or 'dotnet pwsh ./build.ps1 setup'), then run the tests again."
+    }
 }
 
 function Restore-Tools {
     Invoke-Native dotnet restore (Join-Path $root 'tools/tools.csproj') --verbosity quiet
     $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
-    $pester = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+    $pesterVersion = ([xml](Get-Content -Raw (Join-Path $root 'Directory.Packages.props'))).Project.PropertyGroup.PesterVersion | Where-Object { $_ } | Select-Object -First 1
+    $pester = Join-Path $packages "pester/$pesterVersion/tools/Pester.psd1"
     if (-not (Test-Path $pester)) { throw "Pester was not restored to $pester." }
     return [pscustomobject]@{ Pester = $pester; Packages = $packages }
 }
@@ -98,12 +111,17 @@ function Invoke-Build {
     Invoke-Native dotnet publish $localGateway -c $Configuration -f net8.0 -o (Join-Path $bin 'net8.0') --nologo --verbosity quiet
     Invoke-Native dotnet publish $loader -c $Configuration -o (Join-Path $bin 'net8.0') --nologo --verbosity quiet
     Get-ChildItem $bin -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
+    # SQLite's natives: those of the platforms PowerShell runs on, and the Windows ones for 5.1 as well.
+    $runtimes = Join-Path $bin 'net8.0/runtimes'
+    Get-ChildItem $runtimes -Directory | Where-Object Name -NotIn $nativeRuntimes | Remove-Item -Recurse -Force
+    foreach ($rid in $nativeRuntimes) {
+        if (-not (Test-Path (Join-Path $runtimes "$rid/native"))) { throw "SQLite's native library for $rid is missing from $runtimes." }
+    }
+    Get-ChildItem $runtimes -Directory -Filter 'win-*' | Copy-Item -Recurse -Destination (New-Item -ItemType Directory -Force (Join-Path $bin 'netstandard2.0/runtimes'))
     Remove-Item -Recurse -Force $staging
     Copy-Item (Join-Path $root 'module/*') $moduleOut -Recurse -Force
     # Help: MAML and about_ topics from docs/en-US, checked against the built cmdlets in a fresh pwsh.
-    $pwsh = Get-PwshCommand
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $root 'tools/Build-Help.ps1') `
-        -ModulePath $moduleOut -DocsPath (Join-Path $root 'docs/en-US') -OutputPath (Join-Path $moduleOut 'en-US')
+    Invoke-FreshPwshFile (Join-Path $root 'tools/Build-Help.ps1') -ArgumentList '-ModulePath', $moduleOut, '-DocsPath', (Join-Path $root 'docs/en-US'), '-OutputPath', (Join-Path $moduleOut 'en-US')
     if ($LASTEXITCODE -ne 0) { throw 'The help could not be built (see above).' }
     $manifest = Join-Path $moduleOut 'AlipayBptb.psd1'
     (Get-Content -Raw $manifest) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'" | Set-Content -NoNewline $manifest
@@ -121,24 +139,12 @@ function Invoke-UnitTests {
     [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout }
 }
 
-function Invoke-PesterTests([string] $PesterPath) {
-    $summary = Join-Path $out 'test-results/pester.json'
+function Invoke-PesterTests([string] $PesterPath, [string] $PackagePath, [string] $NuGetPackagesPath) {
+    $results = Join-Path $out 'test-results'
+    $summary = Join-Path $results 'pester.json'
     if (Test-Path $summary) { Remove-Item $summary }
-    $script = @"
-`$ErrorActionPreference = 'Stop'
-Import-Module '$PesterPath'
-`$config = New-PesterConfiguration
-`$config.Run.Path = '$(Join-Path $root 'tests/pester')'
-`$config.Run.PassThru = `$true
-`$config.Output.Verbosity = 'Detailed'
-`$config.TestResult.Enabled = `$true
-`$config.TestResult.OutputPath = '$(Join-Path $out 'test-results/pester.xml')'
-`$r = Invoke-Pester -Configuration `$config
-@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount } | ConvertTo-Json | Set-Content '$summary'
-"@
-    $pwsh = Get-PwshCommand
-    $env:ALIPAYBPTB_MODULE = $moduleOut
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
+    Invoke-FreshPwshFile (Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1') -ArgumentList '-PesterPath', $PesterPath, '-ModulePath', $moduleOut,
+        '-ResultPath', (Join-Path $results 'pester.xml'), '-SummaryPath', $summary, '-PackagePath', $PackagePath, '-NuGetPackagesPath', $NuGetPackagesPath
     if (-not (Test-Path $summary)) { throw 'Pester wrote no summary: the run itself failed.' }
     Get-Content -Raw $summary | ConvertFrom-Json
 }
@@ -167,9 +173,9 @@ function Invoke-Package {
 function Assert-AflFuzz {
     if (-not $IsLinux) { throw 'The fuzz task needs Linux: afl-fuzz and SharpFuzz''s fork server run there only.' }
     if (Get-Command afl-fuzz -ErrorAction SilentlyContinue) { return }
-    if ((& id -u) -ne '0') { throw 'afl-fuzz is missing: install AFL++ (Debian, Ubuntu: sudo apt-get install afl++), then run this again.' }
+    if ((& id -u) -ne '0') { throw 'afl-fuzz is missing: install AFL++ (as root: bash tools/setup.sh --fuzz; Debian, Ubuntu: sudo apt-get install afl++), then run this again.' }
     Write-Host 'afl-fuzz is missing: installing afl++ from Debian''s packages...' -ForegroundColor Cyan
-    & bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq afl++ >/dev/null'
+    & bash (Join-Path $root 'tools/setup.sh') --fuzz
     if ($LASTEXITCODE -ne 0 -or -not (Get-Command afl-fuzz -ErrorAction SilentlyContinue)) { throw 'afl++ could not be installed (see above).' }
 }
 
@@ -264,19 +270,19 @@ switch ($Task) {
         Get-ChildItem $root -Directory -Recurse -Include bin, obj | Where-Object FullName -NotLike "*$([IO.Path]::DirectorySeparatorChar)node_modules*" | Remove-Item -Recurse -Force
     }
     'build' { Invoke-Build }
+    'setup' {
+        if (-not $IsLinux) { throw 'The setup task installs Debian''s packages: on this system install openssl and python3 (the browser test needs Linux).' }
+        & bash (Join-Path $root 'tools/setup.sh')
+        if ($LASTEXITCODE -ne 0) { throw 'The machine''s prerequisites could not be installed (see above).' }
+    }
     'test' {
-        if ($IsLinux) {
-            # The browser test drives Debian's Chromium; the project installs it, never a person.
-            & bash (Join-Path $root 'tools/install-browser.sh')
-            if ($LASTEXITCODE -ne 0) { throw 'Chromium and ChromeDriver could not be installed (see above).' }
-        }
+        Assert-TestPrerequisites
         $tools = Restore-Tools
         Invoke-Build
-        $env:ALIPAYBPTB_PACKAGE = Invoke-Package
-        $env:ALIPAYBPTB_NUGET_PACKAGES = $tools.Packages
+        $package = Invoke-Package
         $unit = Invoke-UnitTests
         Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed" -ForegroundColor Cyan
-        $pester = Invoke-PesterTests $tools.Pester
+        $pester = Invoke-PesterTests $tools.Pester $package $tools.Packages
         Write-Host "Pester: $($pester.Passed) passed, $($pester.Failed) failed" -ForegroundColor Cyan
         $passed = $unit.Passed + $pester.Passed
         $failed = $unit.Failed + $pester.Failed
@@ -285,8 +291,7 @@ switch ($Task) {
     }
     'demo' {
         Invoke-Build
-        $pwsh = Get-PwshCommand
-        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $root 'demo/demo.ps1') -ModulePath $moduleOut
+        Invoke-FreshPwshFile (Join-Path $root 'demo/demo.ps1') -ArgumentList '-ModulePath', $moduleOut
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
     'bench' {
@@ -299,8 +304,7 @@ switch ($Task) {
                     if ($LASTEXITCODE -ne 0) { throw "The core benchmarks failed with exit code $LASTEXITCODE." }
                 }
                 default {
-                    $pwsh = Get-PwshCommand
-                    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $root "bench/$name.bench.ps1") -ModulePath $moduleOut
+                    Invoke-FreshPwshFile (Join-Path $root "bench/$name.bench.ps1") -ArgumentList '-ModulePath', $moduleOut
                 }
             }
         }

@@ -34,7 +34,7 @@
             Tags         = @('Alipay', 'Payment', 'bptb', 'Signature', 'RSA', 'DSA', 'MD5', 'Finance', 'PSEdition_Core', 'PSEdition_Desktop', 'Linux', 'Windows', 'MacOS')
             ProjectUri   = 'https://github.com/alipaybptb/AlipayBptb'
             LicenseUri   = 'https://github.com/alipaybptb/AlipayBptb/blob/main/LICENSE'
-            ReleaseNotes = 'See the changelog in README.md.'
+            ReleaseNotes = 'See CHANGELOG.md: https://github.com/alipaybptb/AlipayBptb/blob/main/CHANGELOG.md'
         }
     }
 }

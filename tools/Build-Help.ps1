@@ -124,20 +124,31 @@ foreach ($cmd in Get-Command -Module AlipayBptb -CommandType Cmdlet | Sort-Objec
     $file = Join-Path $DocsPath "$($cmd.Name).md"
     if (-not (Test-Path $file)) { $problems.Add("$($cmd.Name): no help source at $file"); continue }
     $md = Read-HelpMarkdown $file
-    foreach ($required in 'SYNOPSIS', 'DESCRIPTION', 'PARAMETERS', 'EXAMPLES') {
-        if (-not $md.Contains($required) -or -not ($md[$required] -join '').Trim()) { $problems.Add("$($cmd.Name): section '## $required' is missing or empty") }
-    }
-    if ($problems.Count) { continue }
-    $paramDocs = Split-Subsections $md['PARAMETERS']
-    $examples = Split-Subsections $md['EXAMPLES']
-    if ($examples.Count -lt 2) { $problems.Add("$($cmd.Name): needs at least two examples, has $($examples.Count)") }
+    # Every cmdlet is checked whole, whatever was found wrong before it: the build reports all problems at once.
+    $problemsBefore = $problems.Count
+    $missing = @(foreach ($required in 'SYNOPSIS', 'DESCRIPTION', 'PARAMETERS', 'EXAMPLES') {
+        if (-not $md.Contains($required) -or -not ($md[$required] -join '').Trim()) { $problems.Add("$($cmd.Name): section '## $required' is missing or empty"); $required }
+    })
+    $paramDocs = if ($md.Contains('PARAMETERS')) { Split-Subsections $md['PARAMETERS'] } else { [ordered]@{} }
+    $examples = if ($md.Contains('EXAMPLES')) { Split-Subsections $md['EXAMPLES'] } else { [ordered]@{} }
+    if ('EXAMPLES' -notin $missing -and $examples.Count -lt 2) { $problems.Add("$($cmd.Name): needs at least two examples, has $($examples.Count)") }
     $hidden = @($cmd.Parameters.Values | Where-Object { $_.Attributes | Where-Object { $_ -is [Parameter] -and $_.DontShow } } | ForEach-Object Name)
     $params = $cmd.Parameters.Values | Where-Object { $_.Name -notin $common -and $_.Name -notin $hidden }
-    foreach ($p in $params) {
-        if (-not $paramDocs.Contains("-$($p.Name)") -or -not ($paramDocs["-$($p.Name)"] -join '').Trim()) { $problems.Add("$($cmd.Name): parameter -$($p.Name) has no description") }
+    $paramNames = @($params | ForEach-Object Name)
+    if ('PARAMETERS' -notin $missing) {
+        foreach ($p in $params) {
+            if (-not $paramDocs.Contains("-$($p.Name)") -or -not ($paramDocs["-$($p.Name)"] -join '').Trim()) { $problems.Add("$($cmd.Name): parameter -$($p.Name) has no description") }
+        }
+        foreach ($documented in $paramDocs.Keys) {
+            if ($documented.TrimStart('-') -notin $paramNames) { $problems.Add("$($cmd.Name): documents -$($documented.TrimStart('-')), which the cmdlet does not have") }
+        }
     }
-    foreach ($documented in $paramDocs.Keys) {
-        if ($documented.TrimStart('-') -notin $params.Name) { $problems.Add("$($cmd.Name): documents -$($documented.TrimStart('-')), which the cmdlet does not have") }
+    # Examples without code are found while writing them; the rest of a cmdlet with problems need not be written.
+    if ($problems.Count -gt $problemsBefore) {
+        foreach ($title in $examples.Keys) {
+            if (@($examples[$title] | Where-Object { $_ -match '^```' }).Count -lt 2) { $problems.Add("$($cmd.Name): '$title' has no code block") }
+        }
+        continue
     }
 
     $w.WriteStartElement('command', 'command', $ns.command)

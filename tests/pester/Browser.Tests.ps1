@@ -42,7 +42,7 @@ AfterAll {
 
 Describe 'The confirm page in headless Chromium' {
     It 'starts chromedriver' {
-        $ready | Should -BeTrue -Because 'tools/install-browser.sh installs chromium and chromium-driver'
+        $ready | Should -BeTrue -Because 'tools/setup.sh installs chromium and chromium-driver'
     }
 
     It 'opens the confirm URL, types the password, confirms, and lands on the return URL with valid parameters' {

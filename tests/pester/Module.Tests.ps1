@@ -96,6 +96,29 @@ Import-Module '$ModulePath'
         $missing | Should -BeNullOrEmpty -Because 'every cmdlet a user can call has its place in the overview'
     }
 
+    It 'stops the build on incomplete help sources and names every problem of every cmdlet, not only the first' {
+        $docs = Join-Path $TestDrive 'docs'
+        Copy-Item -Recurse (Join-Path $PSScriptRoot '../../docs/en-US') $docs
+        # The first cmdlet in order documents a parameter under a wrong name; a later one loses its synopsis,
+        # another a parameter's description and an example's code.
+        $edit = { param($name, $pattern, $replacement) $f = Join-Path $docs "$name.md"; Set-Content -LiteralPath $f -Encoding utf8 -Value ((Get-Content -Raw -LiteralPath $f -Encoding utf8) -replace $pattern, $replacement) }
+        & $edit 'Add-BptbMockPaymentFile' '(?m)^### -Email$' '### -EmailAddress'
+        & $edit 'Start-BptbMockGateway' '(?m)^## SYNOPSIS$' '## SUMMARY'
+        & $edit 'Test-BptbNotification' '(?ms)^(### -Key\r?\n).*?(?=^### )' '$1'
+        & $edit 'Test-BptbNotification' '(?ms)(^### Example 2[^\n]*\n).*?(?=^### |^## )' "`$1`nNo code here.`n`n"
+        $r = Invoke-FreshPwsh @"
+try { & '$(Join-Path $PSScriptRoot '../../tools/Build-Help.ps1')' -ModulePath '$ModulePath' -DocsPath '$docs' -OutputPath '$(Join-Path $TestDrive 'help')' }
+catch { `$_.Exception.Message; exit 1 }
+"@
+        $r.ExitCode | Should -Not -Be 0
+        $r.Output | Should -Match 'Add-BptbMockPaymentFile: parameter -Email has no description'
+        $r.Output | Should -Match 'Add-BptbMockPaymentFile: documents -EmailAddress, which the cmdlet does not have'
+        $r.Output | Should -Match "Start-BptbMockGateway: section '## SYNOPSIS' is missing or empty"
+        $r.Output | Should -Match 'Test-BptbNotification: parameter -Key has no description'
+        $r.Output | Should -Match "Test-BptbNotification: 'Example 2[^']*' has no code block"
+        Join-Path $TestDrive 'help' | Should -Not -Exist
+    }
+
     It 'has an about_AlipayBptb topic covering the flow, the duties and the failures' {
         $text = Get-Help about_AlipayBptb | Out-String
         $text | Should -Match 'THE CONFIRM FLOW'
@@ -201,13 +224,27 @@ Describe 'Installation from a repository' {
         Split-Path -Leaf $package | Should -Match '^AlipayBptb\.\d+\.\d+\.\d+\.nupkg$'
     }
 
-    It 'installs with <Installer>, imports by name and runs a cmdlet, under a fresh HOME' -ForEach @(
+    It 'carries SQLite''s natives for the platforms PowerShell runs on only, the Windows ones for 5.1 too' {
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $zip = [IO.Compression.ZipFile]::OpenRead($package)
+        try { $natives = @($zip.Entries.FullName -match '(^|/)runtimes/' | Sort-Object) } finally { $zip.Dispose() }
+        $expected = @('win-x64', 'win-x86', 'win-arm64' | ForEach-Object { "bin/net8.0/runtimes/$_/native/e_sqlite3.dll"; "bin/netstandard2.0/runtimes/$_/native/e_sqlite3.dll" }) +
+            @('linux-x64', 'linux-arm64', 'linux-arm', 'linux-musl-x64', 'linux-musl-arm64' | ForEach-Object { "bin/net8.0/runtimes/$_/native/libe_sqlite3.so" }) +
+            @('osx-x64', 'osx-arm64' | ForEach-Object { "bin/net8.0/runtimes/$_/native/libe_sqlite3.dylib" })
+        $natives | Should -Be @($expected | Sort-Object)
+    }
+
+    It 'installs with <Installer>, imports by name, runs a cmdlet and keeps a ledger with the SQLite it ships, under a fresh HOME' -ForEach @(
         @{ Installer = 'Install-Module'; Script = "Register-PSRepository -Name BptbTest -SourceLocation '{0}' -InstallationPolicy Trusted; Install-Module AlipayBptb -Repository BptbTest -Scope CurrentUser" }
         @{ Installer = 'Install-PSResource'; Script = "Register-PSResourceRepository -Name BptbTest -Uri '{0}' -Trusted; Install-PSResource AlipayBptb -Repository BptbTest -Scope CurrentUser" }
     ) {
         $home2 = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
         $null = New-Item -ItemType Directory $home2
         $install = $Script -f $repo
+        # The ledger: three signed notifications registered, then read back, with the installed copy's e_sqlite3.
+        $log = Join-Path $home2 'callbacks.log'
+        New-NotificationLog -Path $log -Count 3
+        $db = Join-Path $home2 'bptb.db'
         $r = Invoke-FreshPwsh -Environment @{ HOME = $home2; XDG_DATA_HOME = $null; XDG_CONFIG_HOME = $null; XDG_CACHE_HOME = $null; PSModulePath = $null } -Script @"
 `$ErrorActionPreference = 'Stop'
 $install
@@ -215,9 +252,16 @@ $install
 "base=`$(`$m.ModuleBase)"
 Import-Module AlipayBptb
 "code=`$((Get-BptbErrorCode USER_PASS_ERROR).Code)"
+`$key = ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force
+"new=`$(@(Test-BptbNotification -Path '$log' -Key `$key | Register-BptbNotification -Ledger '$db' | Where-Object IsNewEvent).Count)"
+"batches=`$(@(Get-BptbBatchStatus -Ledger '$db' | Where-Object ResultNotified).Count)"
+if (`$IsLinux) { "native=`$(@(Get-Content /proc/`$PID/maps | Where-Object { `$_ -match 'e_sqlite3' } | ForEach-Object { (`$_ -split '\s+', 6)[5] } | Select-Object -Unique) -join ',')" }
 "@
         $r.ExitCode | Should -Be 0 -Because $r.Output
         $r.Output | Should -Match ([regex]::Escape("base=$home2"))
         $r.Output | Should -Match 'code=USER_PASS_ERROR'
+        $r.Output | Should -Match 'new=3\b'
+        $r.Output | Should -Match 'batches=3\b'
+        if ($IsLinux) { $r.Output | Should -Match ('native=' + [regex]::Escape($home2) + '\S*/runtimes/linux-[^/]+/native/libe_sqlite3\.so') }
     }
 }

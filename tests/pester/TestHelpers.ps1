@@ -1,26 +1,9 @@
-# Shared by the Pester files: where the built module is, and a fresh pwsh to run things in.
+# Shared by the Pester files: where the built module is, and a fresh pwsh to run things in (tools/FreshPwsh.ps1).
 
 $script:ModulePath = if ($env:ALIPAYBPTB_MODULE) { $env:ALIPAYBPTB_MODULE } else { Join-Path $PSScriptRoot '../../out/AlipayBptb' }
 
-# Runs a script in a new pwsh (the same PowerShell as this one), with extra environment variables;
-# returns its exit code and everything it wrote.
-function Invoke-FreshPwsh {
-    param([Parameter(Mandatory)][string] $Script, [hashtable] $Environment = @{}, [int] $TimeoutSec = 300)
-    $exe = [Environment]::ProcessPath
-    [string[]] $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
-    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($Script))
-    $psi = [Diagnostics.ProcessStartInfo]::new($exe)
-    foreach ($a in $prefix + @('-NoProfile', '-NonInteractive', '-OutputFormat', 'Text', '-EncodedCommand', $encoded)) { $psi.ArgumentList.Add($a) }
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.Environment['NO_COLOR'] = '1'
-    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
-    $p = [Diagnostics.Process]::Start($psi)
-    $stdout = $p.StandardOutput.ReadToEndAsync()
-    $stderr = $p.StandardError.ReadToEndAsync()
-    if (-not $p.WaitForExit($TimeoutSec * 1000)) { $p.Kill($true); throw "The child pwsh ran longer than $TimeoutSec s." }
-    [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $stdout.Result + $stderr.Result }
-}
+# Invoke-FreshPwsh: a script in a new pwsh (the same PowerShell as this one), its exit code and everything it wrote.
+. (Join-Path $PSScriptRoot '../../tools/FreshPwsh.ps1')
 
 # Writes $Count MD5-signed bptb notifications, one query string a line, numbered from $Start (notify ids
 # and file names follow the number), signed here with .NET's MD5, independently of the module.

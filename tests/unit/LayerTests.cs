@@ -116,7 +116,7 @@ public sealed class LayerTests
 
     private const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
 
-    private static IEnumerable<Type> UsedTypes(Type type)
+    private static HashSet<Type> UsedTypes(Type type)
     {
         var found = new HashSet<Type>();
         void Add(Type? t)
