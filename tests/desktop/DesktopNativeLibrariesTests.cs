@@ -1,5 +1,6 @@
 using System.IO;
 using System.Runtime.InteropServices;
+using AlipayBptb.Cmdlets;
 using AlipayBptb.Commands;
 using Xunit;
 
