@@ -322,7 +322,9 @@ public class ConfirmRequestTests
         BptbCharset c = BptbCharset.Get(charset);
         Assert.Contains(named, Assert.Throws<CharsetException>(() => c.GetBytes(text)).Message, StringComparison.Ordinal);
         Assert.Contains(named, Assert.Throws<CharsetException>(() => c.GetBytes(text, new byte[64], 0)).Message, StringComparison.Ordinal);
+#if NET // the span overload is the net8.0 build's only (tests/desktop builds these tests for .NET Framework)
         Assert.Contains(named, Assert.Throws<CharsetException>(() => c.GetBytes(text, new byte[64].AsSpan())).Message, StringComparison.Ordinal);
+#endif
     }
 
     [Theory]

@@ -36,7 +36,7 @@ internal static class Vectors
     /// <summary>Runs openssl; returns its exit code and output.</summary>
     public static (int ExitCode, string Output) OpenSsl(params string[] args)
     {
-        var psi = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("openssl") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
