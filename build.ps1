@@ -65,8 +65,8 @@ function Get-ModuleVersion {
 # The help build, tests, demo and benchmarks run the module in a fresh pwsh: Invoke-FreshPwshFile.
 . (Join-Path $root 'tools/FreshPwsh.ps1')
 
-# The platforms PowerShell 7 runs on: SQLite's native library (e_sqlite3) ships for these alone. The Windows ones
-# go into bin/netstandard2.0 too, for Windows PowerShell 5.1.
+# The platforms PowerShell 7 runs on: SQLite's native library (e_sqlite3) ships for these alone, once, in
+# bin/net8.0/runtimes; Windows PowerShell 5.1 loads the Windows ones from there too (DesktopNativeLibraries.cs).
 $nativeRuntimes = 'win-x64', 'win-x86', 'win-arm64', 'linux-x64', 'linux-arm64', 'linux-arm', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64'
 
 # The tools the tests need on this machine (tools/setup.sh installs them); says what to run when one is missing.
@@ -111,13 +111,12 @@ function Invoke-Build {
     Invoke-Native dotnet publish $localGateway -c $Configuration -f net8.0 -o (Join-Path $bin 'net8.0') --nologo --verbosity quiet
     Invoke-Native dotnet publish $loader -c $Configuration -o (Join-Path $bin 'net8.0') --nologo --verbosity quiet
     Get-ChildItem $bin -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
-    # SQLite's natives: those of the platforms PowerShell runs on, and the Windows ones for 5.1 as well.
+    # SQLite's natives: those of the platforms PowerShell runs on.
     $runtimes = Join-Path $bin 'net8.0/runtimes'
     Get-ChildItem $runtimes -Directory | Where-Object Name -NotIn $nativeRuntimes | Remove-Item -Recurse -Force
     foreach ($rid in $nativeRuntimes) {
         if (-not (Test-Path (Join-Path $runtimes "$rid/native"))) { throw "SQLite's native library for $rid is missing from $runtimes." }
     }
-    Get-ChildItem $runtimes -Directory -Filter 'win-*' | Copy-Item -Recurse -Destination (New-Item -ItemType Directory -Force (Join-Path $bin 'netstandard2.0/runtimes'))
     Remove-Item -Recurse -Force $staging
     Copy-Item (Join-Path $root 'module/*') $moduleOut -Recurse -Force
     # Help: MAML and about_ topics from docs/en-US, checked against the built cmdlets in a fresh pwsh.

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Runtime.InteropServices;
 
-namespace AlipayBptb.Commands;
+namespace AlipayBptb.Cmdlets;
 
 /// <summary>
 /// Windows PowerShell 5.1 (.NET Framework) only: makes SQLitePCLRaw's <c>DllImport("e_sqlite3")</c> find the module's own
@@ -15,7 +15,8 @@ namespace AlipayBptb.Commands;
 /// But Windows resolves a bare name to a DLL of that name that is already loaded, wherever it was loaded from. So the
 /// module loads its own copy by full path first, at import, before SQLitePCLRaw's first call: the later DllImport then
 /// binds to it. The handle is never freed: the library stays for the life of the process, as a DllImport's would.
-/// NuGet's layout, which the module keeps under <c>bin/netstandard2.0</c>: <c>runtimes/win-&lt;arch&gt;/native/e_sqlite3.dll</c>.
+/// NuGet's layout, which the module keeps once for both editions, under <c>bin/net8.0</c> (the natives are the same
+/// files whichever runtime loads them): <c>runtimes/win-&lt;arch&gt;/native/e_sqlite3.dll</c>.
 /// </remarks>
 internal static class DesktopNativeLibraries
 {
@@ -23,10 +24,10 @@ internal static class DesktopNativeLibraries
 
     /// <summary>
     /// The folder holding the natives for a Windows process of <paramref name="architecture"/>, under
-    /// <paramref name="netstandardFolder"/> (the module's bin/netstandard2.0); null for an architecture SQLitePCLRaw
+    /// <paramref name="nativeRoot"/> (the module's bin/net8.0); null for an architecture SQLitePCLRaw
     /// ships no Windows build for.
     /// </summary>
-    internal static string? NativeFolder(string netstandardFolder, Architecture architecture)
+    internal static string? NativeFolder(string nativeRoot, Architecture architecture)
     {
         string? rid = architecture switch
         {
@@ -35,7 +36,7 @@ internal static class DesktopNativeLibraries
             Architecture.Arm64 => "win-arm64",
             _ => null,
         };
-        return rid is null ? null : Path.Combine(netstandardFolder, "runtimes", rid, "native");
+        return rid is null ? null : Path.Combine(nativeRoot, "runtimes", rid, "native");
     }
 
     /// <summary>
@@ -43,13 +44,13 @@ internal static class DesktopNativeLibraries
     /// Windows, for an architecture without a build, or when the file is missing or does not load (then the ledger's
     /// cmdlets fail with SQLite's own "cannot load e_sqlite3" error on first use, and every other cmdlet works).
     /// </summary>
-    internal static bool PreloadSqlite(string netstandardFolder)
+    internal static bool PreloadSqlite(string nativeRoot)
     {
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
         {
             return false;
         }
-        string? folder = NativeFolder(netstandardFolder, RuntimeInformation.ProcessArchitecture);
+        string? folder = NativeFolder(nativeRoot, RuntimeInformation.ProcessArchitecture);
         if (folder is null)
         {
             return false;

@@ -43,7 +43,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
                 string path = Path.Combine(folder, name.Name + ".dll");
                 return ours && File.Exists(path) ? Assembly.LoadFrom(path) : null;
             };
-            DesktopNativeLibraries.PreloadSqlite(folder); // SQLite's e_sqlite3.dll from the module folder: see that class
+            DesktopNativeLibraries.PreloadSqlite(Path.Combine(bin, "net8.0")); // SQLite's e_sqlite3.dll from the module folder: see that class
             return;
         }
         string core = Path.Combine(bin, "net8.0");

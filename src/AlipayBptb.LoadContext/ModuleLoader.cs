@@ -59,10 +59,13 @@ public static class ModuleLoader
         {
             // Native libraries the module ships (SQLite's e_sqlite3) come from its own folder too: from
             // runtimes/<rid>/native/ as NuGet lays them out, for this OS and processor.
+            // The runtime's own identifier first: it says linux-musl-x64 on Alpine, where the glibc build
+            // (linux-x64) would not load.
             string os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
             string arch = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+            string runtime = Path.Combine(_folder, "runtimes", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "native");
             string native = Path.Combine(_folder, "runtimes", os + "-" + arch, "native");
-            foreach (string dir in new[] { native, _folder })
+            foreach (string dir in new[] { runtime, native, _folder })
             {
                 foreach (string candidate in new[] { unmanagedDllName, "lib" + unmanagedDllName + ".so", unmanagedDllName + ".dll", "lib" + unmanagedDllName + ".dylib" })
                 {

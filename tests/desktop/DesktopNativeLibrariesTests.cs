@@ -1,7 +1,6 @@
 using System.IO;
 using System.Runtime.InteropServices;
 using AlipayBptb.Cmdlets;
-using AlipayBptb.Commands;
 using Xunit;
 
 namespace AlipayBptb.Tests;
@@ -12,7 +11,7 @@ namespace AlipayBptb.Tests;
 /// </summary>
 public sealed class DesktopNativeLibrariesTests
 {
-    private static readonly string Bin = Path.Combine("m", "bin", "netstandard2.0");
+    private static readonly string Bin = Path.Combine("m", "bin", "net8.0");
 
     [Theory]
     [InlineData(Architecture.X86, "win-x86")]

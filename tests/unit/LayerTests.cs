@@ -101,7 +101,7 @@ public sealed class LayerTests
             return null;
         }
         string rest = ns.Substring(Root.Length);
-        int dot = rest.IndexOf('.', StringComparison.Ordinal);
+        int dot = rest.IndexOf('.');
         return dot < 0 ? rest : rest.Substring(0, dot);
     }
 
