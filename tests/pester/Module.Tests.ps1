@@ -42,6 +42,20 @@ foreach (`$k in 'rsa2048', 'dsa1024') {
         $r.ExitCode | Should -Be 0 -Because $r.Output
     }
 
+    It 'serves its own copies to itself only, never to another module asking PowerShell''s context for the same name' {
+        # Another module (here: a plain Assembly.Load in PowerShell's context) asks for BouncyCastle by name. The
+        # module's resolver must not answer with its own copy from its folder (of a version that module was not
+        # built against); its core must still load and sign.
+        $r = Invoke-FreshPwsh @"
+Import-Module '$ModulePath'
+`$null = New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -PrivateKeyPath '$(Join-Path $PSScriptRoot '../vectors/rsa1024.pk8.pem')'
+try { `$a = [Reflection.Assembly]::Load('BouncyCastle.Cryptography'); "served=`$([Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$a).Name)" } catch [IO.FileNotFoundException] { 'served=nothing' }
+try { `$a = [Reflection.Assembly]::Load('AlipayBptb.Core'); "core=`$([Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$a).Name)" } catch { "core=`$(`$_.Exception.Message)" }
+"@
+        $r.Output | Should -Match 'served=nothing'
+        $r.Output | Should -Match 'core=AlipayBptb'
+    }
+
     It 'loads its dependencies into their own context, not PowerShell''s' {
         $request = New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force)
         [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($request.GetType().Assembly).Name | Should -Be 'AlipayBptb'
