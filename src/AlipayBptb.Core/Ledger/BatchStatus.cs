@@ -7,6 +7,21 @@ public sealed class BatchStatus
 {
     public string FileName { get; internal set; } = string.Empty;
 
+    /// <summary>How the upload ended (Accepted, Refused, Unknown: sent and not answered, query it); null when it was not sent through this ledger.</summary>
+    public string? Upload { get; internal set; }
+
+    /// <summary>The upload's error code when it was refused or its state is unknown.</summary>
+    public string? UploadCode { get; internal set; }
+
+    /// <summary>When the file was sent (UTC), or null.</summary>
+    public DateTime? Uploaded { get; internal set; }
+
+    /// <summary>The number of payments in the uploaded file, or null.</summary>
+    public int? Payments { get; internal set; }
+
+    /// <summary>The uploaded file's total (yuan), or null.</summary>
+    public decimal? Total { get; internal set; }
+
     /// <summary>
     /// True once anything says the batch was confirmed (a T return, USER_CONFIRM_SUCC, or any notification,
     /// which comes only after confirmation); false when only failed returns came; null when nothing came.

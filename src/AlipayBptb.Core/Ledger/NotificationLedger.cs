@@ -19,13 +19,13 @@ namespace AlipayBptb.Core.Ledger;
 /// respected, so two runs at once never both emit one callback as new.
 /// </para>
 /// </summary>
-public sealed class NotificationLedger : IDisposable
+public sealed partial class NotificationLedger : IDisposable
 {
     /// <summary>Marks the ledger's own files (<c>PRAGMA application_id</c>): "BPTB".</summary>
     public const int ApplicationId = 0x42505442;
 
     /// <summary>The schema this code writes (<c>PRAGMA user_version</c>).</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private const string Schema = @"
 CREATE TABLE IF NOT EXISTS callback (
@@ -47,7 +47,16 @@ CREATE TABLE IF NOT EXISTS verification (
     notify_id TEXT PRIMARY KEY, verified INTEGER NOT NULL, response TEXT, checked TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS run (
     id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE, host TEXT NOT NULL, pid INTEGER NOT NULL, process_started TEXT NOT NULL,
-    heartbeat TEXT NOT NULL, passed INTEGER NOT NULL DEFAULT 0, ended INTEGER NOT NULL DEFAULT 0);";
+    heartbeat TEXT NOT NULL, passed INTEGER NOT NULL DEFAULT 0, ended INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS upload (
+    file_name TEXT PRIMARY KEY, stem TEXT NOT NULL, content_sha256 TEXT NOT NULL, digest TEXT NOT NULL, digest_type TEXT NOT NULL,
+    rows INTEGER NOT NULL, total TEXT NOT NULL, email TEXT, state TEXT NOT NULL, code TEXT, message TEXT,
+    sent TEXT NOT NULL, answered TEXT) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS upload_stem ON upload(stem);
+CREATE INDEX IF NOT EXISTS upload_content ON upload(content_sha256);
+CREATE TABLE IF NOT EXISTS upload_row (
+    file_name TEXT NOT NULL, row INTEGER NOT NULL, payee TEXT NOT NULL, PRIMARY KEY (file_name, row)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
 
     /// <summary>A run on another host is taken for dead when it has not written for this long.</summary>
     private static readonly TimeSpan ForeignRunLease = TimeSpan.FromMinutes(10);
@@ -99,9 +108,10 @@ CREATE TABLE IF NOT EXISTS run (
             using (_transaction = _connection.BeginTransaction(deferred: false))
             {
                 bool empty = CheckOwnership(allowEmpty: true);
-                if (empty || Scalar("PRAGMA user_version;") < SchemaVersion)
+                long version = empty ? 0 : Scalar("PRAGMA user_version;");
+                if (empty || version < SchemaVersion)
                 {
-                    Upgrade(empty);
+                    Upgrade(empty, version);
                 }
                 _transaction.Commit();
             }
@@ -346,7 +356,8 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
         try
         {
             using SqliteCommand c = Command(null, @"
-WITH files AS (SELECT file_name FROM callback WHERE file_name IS NOT NULL UNION SELECT file_name FROM invalid WHERE file_name IS NOT NULL)
+WITH files AS (SELECT file_name FROM callback WHERE file_name IS NOT NULL UNION SELECT file_name FROM invalid WHERE file_name IS NOT NULL
+               UNION SELECT file_name FROM upload)
 SELECT f.file_name,
   (SELECT MAX(CASE WHEN is_success = 1 OR result_code = 'USER_CONFIRM_SUCC' THEN 1 ELSE 0 END) FROM callback r WHERE r.file_name = f.file_name AND r.kind = 'Return'),
   (SELECT COUNT(*) FROM callback n WHERE n.file_name = f.file_name AND n.kind = 'Notify'),
@@ -358,9 +369,12 @@ SELECT f.file_name,
   (SELECT MAX(v.verified) FROM callback n JOIN verification v ON v.notify_id = n.notify_id WHERE n.file_name = f.file_name),
   (SELECT COALESCE(SUM(seen - 1), 0) FROM callback n WHERE n.file_name = f.file_name),
   (SELECT COUNT(*) FROM invalid i WHERE i.file_name = f.file_name),
-  (SELECT MIN(t) FROM (SELECT first_seen AS t FROM callback WHERE file_name = f.file_name UNION ALL SELECT seen FROM invalid WHERE file_name = f.file_name)),
-  (SELECT MAX(t) FROM (SELECT last_seen AS t FROM callback WHERE file_name = f.file_name UNION ALL SELECT seen FROM invalid WHERE file_name = f.file_name))
-FROM files f ORDER BY f.file_name;");
+  (SELECT MIN(t) FROM (SELECT first_seen AS t FROM callback WHERE file_name = f.file_name UNION ALL SELECT seen FROM invalid WHERE file_name = f.file_name
+                        UNION ALL SELECT sent FROM upload WHERE file_name = f.file_name)),
+  (SELECT MAX(t) FROM (SELECT last_seen AS t FROM callback WHERE file_name = f.file_name UNION ALL SELECT seen FROM invalid WHERE file_name = f.file_name
+                        UNION ALL SELECT COALESCE(answered, sent) FROM upload WHERE file_name = f.file_name)),
+  u.state, u.code, u.sent, u.rows, u.total
+FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_name;");
             using SqliteDataReader r = c.ExecuteReader();
             while (r.Read())
             {
@@ -389,6 +403,11 @@ FROM files f ORDER BY f.file_name;");
                     Invalid = (int)r.GetInt64(9),
                     FirstSeen = DateTime.Parse(r.GetString(10), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
                     LastSeen = DateTime.Parse(r.GetString(11), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                    Upload = r.IsDBNull(12) ? null : r.GetString(12),
+                    UploadCode = r.IsDBNull(13) ? null : r.GetString(13),
+                    Uploaded = r.IsDBNull(14) ? null : DateTime.Parse(r.GetString(14), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                    Payments = r.IsDBNull(15) ? null : (int)r.GetInt64(15),
+                    Total = r.IsDBNull(16) ? null : decimal.Parse(r.GetString(16), CultureInfo.InvariantCulture),
                 });
             }
         }
@@ -543,9 +562,10 @@ FROM files f ORDER BY f.file_name;");
         return false;
     }
 
-    private void Upgrade(bool empty)
+    private void Upgrade(bool empty, long from)
     {
-        if (!empty)
+        // Schema 2 → 3 adds the upload tables, which the schema below creates; nothing to move.
+        if (!empty && from < 2)
         {
             // Schema 1 → 2: sightings, claims, events and runs. Old rows count as handled, each seen once per
             // registration as before; invalid rows keep their count under a made-up occurrence each.
@@ -558,7 +578,7 @@ UPDATE callback SET received = first_seen;
 ALTER TABLE invalid RENAME TO invalid_v1;");
         }
         Execute(Schema);
-        if (!empty)
+        if (!empty && from < 2)
         {
             Execute(@"
 INSERT INTO invalid (occurrence, file_name, notify_id, reason, source, line, seen)
@@ -578,7 +598,7 @@ INSERT OR IGNORE INTO event (file_name, event, key, received, first_seen)
         SqliteCommand c = _connection.CreateCommand();
         c.Transaction = tx ?? _transaction;
         c.CommandText = sql;
-        foreach (string name in new[] { "$a", "$b", "$c", "$d", "$e", "$f", "$g" })
+        foreach (string name in new[] { "$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h", "$i" })
         {
             if (sql.Contains(name))
             {
