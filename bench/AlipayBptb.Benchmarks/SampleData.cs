@@ -1,7 +1,8 @@
-using System;
 using System.Collections.Generic;
 using System.Text;
+using System;
 using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Benchmarks;
 

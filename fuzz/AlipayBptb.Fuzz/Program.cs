@@ -65,16 +65,16 @@ public static class Targets
     public static void Http(Stream input)
     {
         var connection = new OneWayConnection(ReadAll(input));
-        System.Collections.Generic.List<AlipayBptb.Core.Gateway.HttpExchange> requests =
-            AlipayBptb.Core.Gateway.LoopbackHttpHost.ReadAllAsync(connection, 64 * 1024).GetAwaiter().GetResult();
-        foreach (AlipayBptb.Core.Gateway.HttpExchange r in requests)
+        System.Collections.Generic.List<AlipayBptb.Core.Hosting.HttpExchange> requests =
+            AlipayBptb.Core.Hosting.LoopbackHttpHost.ReadAllAsync(connection, 64 * 1024).GetAwaiter().GetResult();
+        foreach (AlipayBptb.Core.Hosting.HttpExchange r in requests)
         {
             Trace($"request: {r.Method} {r.Target} body {r.BodyLength}{(r.BodyTooLarge ? " (too large)" : string.Empty)} problem {r.Problem ?? "-"}");
             if (r.Problem != null)
             {
                 continue;
             }
-            byte[] line = AlipayBptb.Core.Receiver.CallbackLog.FormatLine(DateTime.UtcNow, r.Method, r.Remote, "-", r.TargetBytes, r.Body, r.BodyLength);
+            byte[] line = AlipayBptb.Core.Notifications.CallbackLog.FormatLine(DateTime.UtcNow, r.Method, r.Remote, "-", r.TargetBytes, r.Body, r.BodyLength);
             string[] fields = Encoding.UTF8.GetString(line).TrimEnd('\n').Split('\t');
             if (fields.Length != 6)
             {
