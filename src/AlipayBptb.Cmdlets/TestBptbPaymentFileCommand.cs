@@ -1,0 +1,120 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using AlipayBptb.Core.Batches;
+using AlipayBptb.Core.Ledger;
+using AlipayBptb.Core.PaymentFiles;
+
+namespace AlipayBptb.Cmdlets;
+
+/// <summary>
+/// Checks payment files against every rule of the upload spec and its rules before anything is sent; with -Ledger,
+/// also against what was uploaded before (the same name or content, payments that repeat a batch without a result).
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "BptbPaymentFile")]
+[OutputType(typeof(PaymentFileReport))]
+[OutputType(typeof(bool))]
+public sealed class TestBptbPaymentFileCommand : BptbCmdlet, IDisposable
+{
+    private NotificationLedger? _ledger;
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath")]
+    public string[] Path { get; set; } = null!;
+
+    [Parameter]
+    public string? Email { get; set; }
+
+    [Parameter]
+    public BusinessType BusinessType { get; set; } = BusinessType.T1;
+
+    [Parameter]
+    public string? Ledger { get; set; }
+
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    protected override void Begin()
+    {
+        if (Ledger == null)
+        {
+            return;
+        }
+        string path = ResolvePath(Ledger);
+        try
+        {
+            // Read-only: a check changes nothing, and needs no write access. A ledger not made yet knows no upload.
+            _ledger = File.Exists(path) ? new NotificationLedger(path, readOnly: true) : null;
+        }
+        catch (LedgerException ex)
+        {
+            ThrowTerminatingError(LedgerError(ex, ErrorCategory.OpenError));
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (string p in Path)
+        {
+            string path = ResolvePath(p);
+            byte[] content;
+            try
+            {
+                content = File.ReadAllBytes(path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                WriteError(new ErrorRecord(ex, "PaymentFileUnreadable", ErrorCategory.ReadError, path));
+                continue;
+            }
+            PaymentFileReport report = PaymentFileChecker.Check(System.IO.Path.GetFileName(path), content, Email, BusinessType);
+            report.Path = path;
+            if (_ledger != null)
+            {
+                WarnAboutEarlierUploads(report);
+            }
+            WriteVerbose($"{report.FileName}: {(report.IsValid ? "valid" : report.Problems.Count + " problems")}, {report.Rows.Count} payments.");
+            if (Quiet)
+            {
+                WriteObject(report.IsValid);
+            }
+            else
+            {
+                WriteObject(report);
+            }
+        }
+    }
+
+    private void WarnAboutEarlierUploads(PaymentFileReport report)
+    {
+        try
+        {
+            UploadRecord? earlier = BatchUploads.Blocking(_ledger!, report.FileName, report.Content);
+            if (earlier != null)
+            {
+                string same = UploadRecord.StemOf(earlier.FileName) == UploadRecord.StemOf(report.FileName) ? "name (without its extension)" : "content";
+                report.AddWarning($"The same {same} was uploaded as '{earlier.FileName}' on {earlier.Sent.ToLocalTime():yyyy-MM-dd HH:mm} ({earlier.State}): Alipay would pay it again (pay_file_confirm rules 4-1).");
+            }
+            foreach (RepeatedPayment r in BatchUploads.Repeats(_ledger!, report))
+            {
+                report.AddWarning($"Payment {r.Row} repeats payment {r.OtherRow} of '{r.OtherFile}', which has no result yet: both would be paid.");
+            }
+        }
+        catch (LedgerException ex)
+        {
+            ThrowTerminatingError(LedgerError(ex, ErrorCategory.ReadError));
+        }
+        foreach (string w in report.Warnings)
+        {
+            WriteWarning($"{report.FileName}: {w}");
+        }
+    }
+
+    protected override void EndProcessing() => Dispose();
+
+    public void Dispose()
+    {
+        _ledger?.Dispose();
+        _ledger = null;
+    }
+}
