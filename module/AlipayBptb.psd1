@@ -6,7 +6,7 @@
     Author               = 'AlipayBptb contributors'
     CompanyName          = 'AlipayBptb contributors'
     Copyright            = '(c) AlipayBptb contributors. MIT licence.'
-    Description          = "Alipay batch payment to bank accounts, step two (bptb_user_confirm): build signed confirm requests (MD5, RSA, DSA; utf-8, gbk, gb2312), verify returns and notifications, ask Alipay's notify_verify, and show exactly what is signed."
+    Description          = "Alipay batch payment to bank accounts, the whole batch: write and check the GBK payment file, upload it (bptb_pay_file_confirm) guarded against a second upload, build the signed confirm request (bptb_user_confirm; MD5, RSA, DSA; utf-8, gbk, gb2312), receive and verify returns and notifications, ask notify_verify, and reconcile in an idempotency ledger."
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     # AlipayBptb.Format.ps1xml is loaded by the cmdlets on first use, not here: see ModuleFormats.cs.
