@@ -121,8 +121,7 @@ Describe 'Send-BptbPaymentFile' {
         $renamed | Send-BptbPaymentFile @send -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'AlreadyUploaded*'
         $gw.Requests.Count | Should -Be $before
-        # The same name under another extension is the same batch at Alipay.
-        $xls = Copy-Item $file.FullName (Join-Path $file.DirectoryName '20261126-001.zip') -PassThru
+        # The same name again, whatever its content now.
         $err = $null
         Send-BptbPaymentFile $file.FullName @send -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'AlreadyUploaded*'
