@@ -17,6 +17,8 @@ internal static class ConfirmPage
         sb.Append("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>支付宝 - 确认批量付款信息</title><style>")
           .Append(Style).Append("</style></head><body><h1>确认批量付款信息</h1>");
         sb.Append("<p id=\"file-name\">文件名: ").Append(H(file.FileName)).Append("</p>");
+        sb.Append("<p id=\"batch-total\">总金额: <span id=\"total-amount\">").Append(file.TotalAmount.ToString("0.00", CultureInfo.InvariantCulture))
+          .Append("</span> 元, 总笔数: <span id=\"total-count\">").Append(file.TotalCount.ToString(CultureInfo.InvariantCulture)).Append("</span></p>");
         sb.Append("<table id=\"details\"><tr><th>商户流水号</th><th>收款人姓名</th><th>收款人账号</th><th>银行省份</th><th>银行城市</th><th>银行名称</th><th>银行支行</th><th>付款金额(元)</th><th>校验</th></tr>");
         foreach (PaymentDetail d in file.Details)
         {

@@ -25,7 +25,7 @@ public sealed partial class LocalGateway
     /// <summary>Remembers a notify id as issued for this gateway's partner.</summary>
     public void AddNotifyId(string notifyId) => _notifyIds[notifyId] = Partner;
 
-    public void AddFault(NotifyVerifyFault fault) => _faults.Enqueue(fault);
+    public void AddFault(NotifyVerifyFault fault) => (fault.IsUploadFault ? _uploadFaults : _faults).Enqueue(fault);
 
     public void AddFault(string fault) => AddFault(NotifyVerifyFault.Parse(fault));
 

@@ -58,7 +58,7 @@ public sealed partial class LocalGateway : IDisposable
         _alipayKeys = new LocalGatewayKeys(options.AlipayPrivateKey);
         _answerSigners[SignType.RSA] = new Lazy<Signer>(() => KeyLoader.LoadPrivateKey(_alipayKeys.RsaPrivatePem, "Alipay's test key"));
         _answerSigners[SignType.DSA] = new Lazy<Signer>(() => KeyLoader.LoadPrivateKey(_alipayKeys.DsaPrivatePem, "Alipay's test DSA key"));
-        _host = LoopbackHttpHost.Start($"http://127.0.0.1:{options.Port}/", HandleAsync);
+        _host = LoopbackHttpHost.Start($"http://127.0.0.1:{options.Port}/", HandleAsync, MaxUploadBytes);
     }
 
     public string Partner => _options.Partner;
@@ -166,6 +166,9 @@ public sealed partial class LocalGateway : IDisposable
                     return;
                 case ConfirmRequestBuilder.Service:
                     await ConfirmRequestAsync(context, parameters, read.Problem, charsetName, charset).ConfigureAwait(false);
+                    return;
+                case PaymentFileUploadBuilder.Service:
+                    await UploadAsync(context).ConfigureAwait(false);
                     return;
                 default:
                     await ErrorPageAsync(context, service, null, "ILLEGAL_SERVICE").ConfigureAwait(false);

@@ -25,7 +25,7 @@ public sealed class LayerTests
         ["Rules"] = [],
         ["Hosting"] = [],
         ["Notifications"] = ["Signing", "Rules"],
-        ["Gateway"] = ["Signing", "Rules"],
+        ["Gateway"] = ["Signing", "Rules", "Notifications"], // UploadAnswer maps messages back to ErrorCode: one table
         ["Receiver"] = ["Signing", "Rules", "Notifications", "Gateway", "Hosting"],
         ["Ledger"] = ["Signing", "Rules", "Notifications"],
     };

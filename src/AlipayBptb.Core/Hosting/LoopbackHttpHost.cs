@@ -627,6 +627,9 @@ internal sealed class HttpExchange
     public Task AnswerAsync(int status, string text, string contentType) =>
         WriteResponseAsync(status, Encoding.UTF8.GetBytes(text), contentType, null);
 
+    /// <summary>Answers with a body already encoded (the local gateway's answers in the request's charset).</summary>
+    public Task AnswerAsync(int status, byte[] body, string contentType) => WriteResponseAsync(status, body, contentType, null);
+
     /// <summary>Answers 302 to <paramref name="location"/>.</summary>
     public Task RedirectAsync(string location) => WriteResponseAsync(302, Array.Empty<byte>(), null, location);
 
