@@ -28,6 +28,7 @@ public sealed class LayerTests
         ["Gateway"] = ["Signing", "Rules"],
         ["Receiver"] = ["Signing", "Rules", "Notifications", "Gateway", "Hosting"],
         ["Ledger"] = ["Signing", "Rules", "Notifications"],
+        ["PaymentFiles"] = ["Signing", "Rules"],
     };
 
     [Fact]
