@@ -259,7 +259,12 @@ public static class PaymentFileChecker
             problems.Add(2, PaymentFileColumns.Total, "MONEY_FORMAT_ERROR",
                 $"Row 2, {PaymentFileColumns.Total}: the cell is a number, not text: format the cell as text and type the total, e.g. 12.50 (rules 4-1).");
         }
-        if (PaymentFieldRules.Amount(totalText, out decimal total) is { } totalFault)
+        bool totalIsFormula = formulas != null && formulas.Contains((1, TotalColumn));
+        if (totalIsFormula)
+        {
+            // What the cell shows is a cached result (or nothing, from tools that do not compute): not checked further.
+        }
+        else if (PaymentFieldRules.Amount(totalText, out decimal total) is { } totalFault)
         {
             problems.Add(2, PaymentFileColumns.Total, totalFault.Code, $"Row 2, {PaymentFileColumns.Total}: {totalFault.Reason}; Alipay fails the whole file.");
         }
