@@ -20,7 +20,7 @@ public sealed class PaymentFileXlsZipTests
     {
         var book = new HSSFWorkbook();
         ISheet sheet = book.CreateSheet("Sheet1");
-        string[] lines = csvText.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = csvText.Split(new[] { "\r\n" }, StringSplitOptions.RemoveEmptyEntries);
         for (int r = 0; r < lines.Length; r++)
         {
             IRow row = sheet.CreateRow(r);
@@ -47,7 +47,7 @@ public sealed class PaymentFileXlsZipTests
             foreach ((string name, byte[] content) in files)
             {
                 ZipArchiveEntry e = zip.CreateEntry(name);
-                if (!name.EndsWith('/'))
+                if (name[name.Length - 1] != '/')
                 {
                     using Stream s = e.Open();
                     s.Write(content);
