@@ -28,6 +28,7 @@ public sealed class LayerTests
         ["Gateway"] = ["Signing", "Rules", "Notifications"], // UploadAnswer maps messages back to ErrorCode: one table
         ["Receiver"] = ["Signing", "Rules", "Notifications", "Gateway", "Hosting"],
         ["Ledger"] = ["Signing", "Rules", "Notifications"],
+        ["PaymentFiles"] = ["Signing", "Rules"],
     };
 
     [Fact]
