@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Rules;
 
 namespace AlipayBptb.Cmdlets;
 

@@ -41,11 +41,11 @@ public sealed class NewBptbPaymentFileCommand : BptbCmdlet
     public string AccountName { get; set; } = null!;
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [Alias(PaymentFileColumns.AccountNumber, PaymentFileColumns.AccountNumberAlt)]
+    [Alias(PaymentFileColumns.AccountNumber, PaymentFileColumns.AccountNumberSpec)]
     public string AccountNumber { get; set; } = null!;
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [Alias(PaymentFileColumns.Bank, PaymentFileColumns.BankAlt)]
+    [Alias(PaymentFileColumns.Bank, PaymentFileColumns.BankSpec)]
     public string Bank { get; set; } = null!;
 
     [Parameter(ValueFromPipelineByPropertyName = true)]

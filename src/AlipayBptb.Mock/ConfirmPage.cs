@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Rules;
 
 namespace AlipayBptb.Mock;
 

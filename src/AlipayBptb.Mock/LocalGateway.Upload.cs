@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using AlipayBptb.Core.Gateway;
 using AlipayBptb.Core.Hosting;
 using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.PaymentFiles;
 using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 
@@ -222,49 +223,38 @@ public sealed partial class LocalGateway
         }
     }
 
-    // The file's content, as Alipay checks it on upload (upload spec 4.3, 8.1; upload rules 4-1). For now the local
-    // gateway's own CSV reader; the one place to switch to the core's payment file checker.
+    // The file's content, as Alipay checks it on upload (upload spec 4.3, 8.1; upload rules 4-1), read by the core's
+    // checker. What fails the file's form or its summary is refused now with the spec's code; what fails single
+    // payments is shown on the confirm page, and a batch where every payment fails is refused at confirmation
+    // (DETAIL_VALIDATED_FAIL), as Alipay does.
     private (UploadedPaymentFile? File, string? Code) CheckPaymentFile(string fileName, byte[] content)
     {
-        if (!fileName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+        PaymentFileReport report = PaymentFileChecker.Check(fileName, content);
+        foreach (PaymentFileProblem p in report.Problems)
         {
-            return (null, "ILLEGAL_FILE_FORMAT"); // .xls and .zip are not read here
+            if (p.Code == "NOT_GBK")
+            {
+                return (null, "ILLEGAL_ENCODING"); // upload rules 4-1: GBK only
+            }
+            if (p.Code != null && UploadRefusals.Contains(p.Code) && (p.Row == null || p.Row <= 3 || p.Code == "FREEZE_DETAIL_LIMIT"))
+            {
+                return (null, p.Code);
+            }
         }
-        UploadedPaymentFile parsed;
-        try
-        {
-            parsed = UploadedPaymentFile.Parse(fileName, content);
-        }
-        catch (FormatException)
-        {
-            return (null, "SHEET1_IS_NULL");
-        }
-        if (!DateTime.TryParseExact(parsed.Date, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _) || parsed.TotalCount <= 0)
-        {
-            return (null, "REQUEST_PARAMS_ERROR");
-        }
-        if (parsed.TotalAmount <= 0m)
-        {
-            return (null, "MONEY_FORMAT_ERROR");
-        }
-        if (parsed.TotalCount > 3000 || parsed.Details.Count > 3000)
-        {
-            return (null, "FREEZE_DETAIL_LIMIT");
-        }
-        try
-        {
-            FieldRules.Email(parsed.Email);
-        }
-        catch (FieldRuleException)
-        {
-            return (null, "REQUEST_PARAMS_ERROR");
-        }
+        UploadedPaymentFile parsed = UploadedPaymentFile.From(report);
         if (!IsAccount(parsed.Email))
         {
             return (null, "PAY_USER_INFO_ERROR");
         }
         return (parsed.AsUploaded(parsed.Email, DateTime.UtcNow), null);
     }
+
+    // The codes of upload spec 8.1 that refuse the upload itself.
+    private static readonly HashSet<string> UploadRefusals = new(StringComparer.Ordinal)
+    {
+        "FILE_NAME_NULL", "FILE_NAME_TO_LONG", "FILE_TYPE_ERROR", "FILE_NAME_C", "UPLOAD_FILE_NULL", "ZIP_INFILE_NULL", "FILE_ZIP_LIMIT",
+        "SHEET1_IS_NULL", "FILE_INFO_FORMAT_ERROR", "REQUEST_PARAMS_ERROR", "MONEY_FORMAT_ERROR", "FREEZE_DETAIL_LIMIT", "FORMULA_FORMAT_ERROR",
+    };
 
     /// <summary>One part of a multipart/form-data body: its name, its filename's raw bytes (or null), its content.</summary>
     private sealed class UploadPart

@@ -1,27 +1,28 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using AlipayBptb.Core.Signing;
+using System.Linq;
+using AlipayBptb.Core.PaymentFiles;
 
 namespace AlipayBptb.Mock;
 
 /// <summary>One payment line of an uploaded file, and whether it passes Alipay's checks (upload rules 4-1).</summary>
 public sealed class PaymentDetail
 {
-    internal PaymentDetail(int line, string[] f)
+    internal PaymentDetail(int line, PaymentRow? row, string? problem)
     {
         Line = line;
-        Serial = Field(f, 0);
-        Name = Field(f, 1);
-        Account = Field(f, 2);
-        Bank = Field(f, 3);
-        Province = Field(f, 4);
-        City = Field(f, 5);
-        Branch = Field(f, 6);
-        AmountText = Field(f, 7);
-        Flag = Field(f, 8);
-        Remark = Field(f, 9);
-        Problem = Check();
+        Serial = row?.SerialNumber ?? string.Empty;
+        Name = row?.AccountName ?? string.Empty;
+        Account = row?.AccountNumber ?? string.Empty;
+        Bank = row?.Bank ?? string.Empty;
+        Province = row?.Province ?? string.Empty;
+        City = row?.City ?? string.Empty;
+        Branch = row?.Branch ?? string.Empty;
+        AmountText = row == null ? string.Empty : row.Amount.ToString("0.00", CultureInfo.InvariantCulture);
+        Flag = row == null ? string.Empty : ((int)row.Flag).ToString(CultureInfo.InvariantCulture);
+        Remark = row?.Remark ?? string.Empty;
+        Problem = problem;
     }
 
     public int Line { get; }
@@ -41,49 +42,6 @@ public sealed class PaymentDetail
     public string? Problem { get; }
 
     public bool IsValid => Problem == null;
-
-    private static string Field(string[] f, int i) => i < f.Length ? f[i].Trim() : string.Empty;
-
-    private string? Check()
-    {
-        if (Serial.Length > 22)
-        {
-            return "商户流水号 longer than 22 characters";
-        }
-        if (Name.Length == 0 || Name.IndexOf(' ') >= 0)
-        {
-            return "收款银行户名 empty or with spaces";
-        }
-        if (Account.Length == 0 || Account.Length > 30)
-        {
-            return "收款银行账号 empty or longer than 30";
-        }
-        foreach (char c in Account)
-        {
-            if (!(c >= '0' && c <= '9') && c != '-')
-            {
-                return "收款银行账号 not digits";
-            }
-        }
-        if (Bank.Length == 0)
-        {
-            return "收款开户银行 empty";
-        }
-        int dot = AmountText.IndexOf('.');
-        if (Amount <= 0m || (dot >= 0 && AmountText.Length - dot - 1 > 2))
-        {
-            return "金额 not a positive amount in yuan with at most 2 decimals";
-        }
-        if (Flag != "1" && Flag != "2")
-        {
-            return "对公对私标志 not 1 or 2";
-        }
-        if (Remark.IndexOf('^') >= 0)
-        {
-            return "备注 contains '^'";
-        }
-        return null;
-    }
 }
 
 /// <summary>
@@ -128,60 +86,42 @@ public sealed class UploadedPaymentFile
     /// <summary>A problem that fails the whole file (totals, date), or null.</summary>
     public string? Problem { get; }
 
-    /// <summary>Reads a payment file's bytes (GBK, as the upload rules require).</summary>
-    public static UploadedPaymentFile Parse(string fileName, byte[] content)
+    /// <summary>
+    /// Reads a payment file (.csv, .xls or .zip) with the core's checker, the one reading of the spec's rules: what
+    /// fails the whole file (<see cref="Problem"/>), and each payment line with what fails it (<see cref="PaymentDetail.Problem"/>).
+    /// A file that cannot be read as a payment file at all throws <see cref="FormatException"/>.
+    /// </summary>
+    public static UploadedPaymentFile Parse(string fileName, byte[] content) => From(PaymentFileChecker.Check(fileName, content));
+
+    /// <summary>The uploaded file as the checker read it; see <see cref="Parse"/>.</summary>
+    public static UploadedPaymentFile From(PaymentFileReport report)
     {
-        string text;
-        try
+        PaymentFileProblem? unreadable = report.Problems.FirstOrDefault(p => p.Code is "NOT_GBK" or "SHEET1_IS_NULL" or "FILE_TYPE_ERROR"
+            or "ZIP_INFILE_NULL" or "FILE_ZIP_LIMIT" or "UPLOAD_FILE_NULL");
+        if (unreadable != null)
         {
-            text = BptbCharset.Get("gbk").GetString(content, 0, content.Length);
+            throw new FormatException($"The payment file '{report.FileName}' cannot be read: {unreadable.Message}");
         }
-        catch (CharsetException ex)
-        {
-            throw new FormatException($"The payment file '{fileName}' is not GBK text (upload rules 4-1 require GBK): {ex.Message}");
-        }
-        string[] lines = text.Replace("\r\n", "\n").Split('\n');
-        if (lines.Length < 3)
-        {
-            throw new FormatException($"The payment file '{fileName}' has no summary and header lines.");
-        }
-        string[] summary = lines[1].Split(',');
-        string date = summary[0].Trim();
-        decimal.TryParse(summary.Length > 1 ? summary[1].Trim() : string.Empty, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal total);
-        int.TryParse(summary.Length > 2 ? summary[2].Trim() : string.Empty, NumberStyles.None, CultureInfo.InvariantCulture, out int count);
-        string email = summary.Length > 3 ? summary[3].Trim() : string.Empty;
         var details = new List<PaymentDetail>();
-        for (int i = 3; i < lines.Length; i++)
+        var rows = report.Rows.ToDictionary(r => r.Row);
+        IEnumerable<int> lines = report.Rows.Select(r => r.Row)
+            .Concat(report.Problems.Where(p => p.Row > SummaryRows).Select(p => p.Row!.Value))
+            .Distinct().OrderBy(l => l);
+        foreach (int line in lines)
         {
-            if (lines[i].Trim().Length > 0)
-            {
-                details.Add(new PaymentDetail(i + 1, lines[i].Split(',')));
-            }
+            string? problem = string.Join("; ", report.Problems.Where(p => p.Row == line).Select(p => p.Message));
+            details.Add(new PaymentDetail(line, rows.TryGetValue(line, out PaymentRow? row) ? row : null, problem.Length == 0 ? null : problem));
         }
-        string? problem = null;
-        decimal sum = 0m;
-        foreach (PaymentDetail d in details)
-        {
-            sum += d.Amount;
-        }
-        if (!DateTime.TryParseExact(date, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
-        {
-            problem = $"日期 '{date}' is not a yyyyMMdd date";
-        }
-        else if (count != details.Count)
-        {
-            problem = $"总笔数 {count} differs from the {details.Count} payment lines";
-        }
-        else if (total != sum)
-        {
-            problem = $"总金额 {total} differs from the sum of the payments, {sum}";
-        }
-        else if (details.Count > 3000)
-        {
-            problem = "more than 3000 payments in one batch";
-        }
-        return new UploadedPaymentFile(fileName, date, total, count, email, details, problem);
+        // What fails the whole file: its summary rows, and totals that do not add up.
+        string? fileProblem = report.Problems
+            .Where(p => p.Row == null || p.Row <= SummaryRows || p.Code is "TOTAL_MISMATCH" or "COUNT_MISMATCH" or "FREEZE_DETAIL_LIMIT")
+            .Select(p => p.Message).FirstOrDefault();
+        return new UploadedPaymentFile(report.FileName, report.Date?.ToString("yyyyMMdd", CultureInfo.InvariantCulture) ?? string.Empty,
+            report.Total ?? 0m, report.Count ?? 0, report.Email ?? string.Empty, details, fileProblem);
     }
+
+    // Rows 1 to 3: the summary header, the summary, the detail header (spec 4.3).
+    private const int SummaryRows = 3;
 
     /// <summary>True when every payment line (or the file itself) fails: Alipay answers DETAIL_VALIDATED_FAIL.</summary>
     public bool AllDetailsFail => Problem != null || Details.Count == 0 || !HasValidDetail();

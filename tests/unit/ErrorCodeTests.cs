@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Rules;
 using Xunit;
 
 namespace AlipayBptb.Tests;

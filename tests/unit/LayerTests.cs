@@ -25,10 +25,11 @@ public sealed class LayerTests
         ["Rules"] = [],
         ["Hosting"] = [],
         ["Notifications"] = ["Signing", "Rules"],
-        ["Gateway"] = ["Signing", "Rules", "Notifications"], // UploadAnswer maps messages back to ErrorCode: one table
+        ["Gateway"] = ["Signing", "Rules"],
         ["Receiver"] = ["Signing", "Rules", "Notifications", "Gateway", "Hosting"],
         ["Ledger"] = ["Signing", "Rules", "Notifications"],
         ["PaymentFiles"] = ["Signing", "Rules"],
+        ["Batches"] = ["Signing", "Rules", "Notifications", "Gateway", "PaymentFiles", "Ledger"],
     };
 
     [Fact]

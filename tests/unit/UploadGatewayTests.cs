@@ -175,7 +175,7 @@ public sealed class UploadGatewayTests : IDisposable
         Assert.Equal("PAY_USER_INFO_ERROR", (await Send(Builder().Build("d.csv", PaymentFile("nobody@abc.com")))).Code);
         Assert.Equal("REQUEST_PARAMS_ERROR", (await Send(Builder().Build("e.csv", PaymentFile(date: "2026-11-25")))).Code);
         Assert.Equal("FREEZE_DETAIL_LIMIT", (await Send(Builder().Build("f.csv", PaymentFile(lines: 3001)))).Code);
-        Assert.Equal("ILLEGAL_FILE_FORMAT", (await Send(Builder().Build("g.xls", PaymentFile()))).Code);
+        Assert.Equal("FILE_TYPE_ERROR", (await Send(Builder().Build("g.xls", PaymentFile()))).Code); // CSV text is no Excel 2003 workbook
         Assert.Empty(_gateway.Files);
     }
 

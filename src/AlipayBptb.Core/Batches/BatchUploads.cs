@@ -24,8 +24,13 @@ public static class BatchUploads
     /// <summary>SHA-256 of the file's bytes, lowercase hex.</summary>
     public static string ContentSha256(byte[] content)
     {
+#if NET
+        byte[] hash = SHA256.HashData(content);
+#else
         using var sha = SHA256.Create();
-        return string.Concat(sha.ComputeHash(content).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+        byte[] hash = sha.ComputeHash(content);
+#endif
+        return string.Concat(hash.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Specialized;
 using System.Globalization;
+using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Core.Notifications;

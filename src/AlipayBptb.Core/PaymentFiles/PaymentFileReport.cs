@@ -21,6 +21,9 @@ public sealed class PaymentFileReport
 
     public string FileName { get; }
 
+    /// <summary>The file's full path, when it was read from one.</summary>
+    public string? Path { get; set; }
+
     /// <summary>True when nothing was found that Alipay would refuse or fail.</summary>
     public bool IsValid => Problems.Count == 0;
 
@@ -47,6 +50,14 @@ public sealed class PaymentFileReport
 
     /// <summary>The exact bytes checked (for a .zip, the archive): the upload sends these, and its digest is over them.</summary>
     public byte[] Content { get; }
+
+    /// <summary>What is not a rule of the file but a risk of sending it: an earlier upload of its name or content, payments that repeat a batch without a result.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    private readonly List<string> _warnings = new();
+
+    /// <summary>Adds a warning (see <see cref="Warnings"/>).</summary>
+    public void AddWarning(string warning) => _warnings.Add(warning);
 
     public override string ToString() => $"{FileName}: {(IsValid ? "valid" : Problems.Count + " problem(s)")}";
 }

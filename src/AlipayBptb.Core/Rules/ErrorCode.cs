@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace AlipayBptb.Core.Notifications;
+namespace AlipayBptb.Core.Rules;
 
 /// <summary>
 /// One result code: of spec 10.1 (batch payment business codes) or 10.2 (system codes), the result_code of
