@@ -128,7 +128,11 @@ public sealed class NewBptbPaymentFileCommand : BptbCmdlet
         }
         catch (PaymentFileWriteException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "PaymentRowInvalid", ErrorCategory.InvalidData, ex.InputRow));
+            // Named as the user gave it: the parameter (the property piped in), with the spec's column beside it.
+            string message = ParameterOf.TryGetValue(ex.Field, out string? parameter)
+                ? $"{(ex.InputRow > 0 ? $"Payment {ex.InputRow}" : "The summary")}, {parameter}: {ex.Message} No file was written."
+                : $"{ex.Message} No file was written.";
+            ThrowTerminatingError(new ErrorRecord(new PaymentFileWriteException(ex.InputRow, ex.Field, message, ex), "PaymentRowInvalid", ErrorCategory.InvalidData, ex.InputRow));
             return;
         }
         if (File.Exists(path) && !Force)
@@ -183,6 +187,26 @@ public sealed class NewBptbPaymentFileCommand : BptbCmdlet
             }
         }
     }
+
+    // The spec's column names (what the writer names) and the parameters that carry them.
+    private static readonly Dictionary<string, string> ParameterOf = new(StringComparer.Ordinal)
+    {
+        [PaymentFileColumns.SerialNumber] = nameof(SerialNumber),
+        [PaymentFileColumns.AccountName] = nameof(AccountName),
+        [PaymentFileColumns.AccountNumber] = nameof(AccountNumber),
+        [PaymentFileColumns.AccountNumberSpec] = nameof(AccountNumber),
+        [PaymentFileColumns.Bank] = nameof(Bank),
+        [PaymentFileColumns.BankSpec] = nameof(Bank),
+        [PaymentFileColumns.Province] = nameof(Province),
+        [PaymentFileColumns.City] = nameof(City),
+        [PaymentFileColumns.Branch] = nameof(Branch),
+        [PaymentFileColumns.Amount] = nameof(Amount),
+        [PaymentFileColumns.Flag] = nameof(Flag),
+        [PaymentFileColumns.Remark] = nameof(Remark),
+        [PaymentFileColumns.Email] = nameof(Email),
+        [PaymentFileColumns.Date] = nameof(Date),
+        [PaymentFileColumns.Count] = "the number of payments",
+    };
 
     private static bool TryParseFlag(string text, out AccountFlag flag)
     {

@@ -46,10 +46,24 @@ public sealed class SendBptbPaymentFileCommand : SigningKeyCmdlet, IDisposable
     public string? NotifyUrl { get; set; }
 
     [Parameter]
-    public DigestType DigestType { get; set; } = DigestType.MD5;
+    public DigestType DigestType
+    {
+        get => (DigestType)_digestType;
+        set => _digestType = value;
+    }
+
+    // Kept as object: see SigningKeyCmdlet (a field of a core enum would load the core with this type).
+    private object _digestType = DigestType.MD5;
 
     [Parameter]
-    public BusinessType BusinessType { get; set; } = BusinessType.T1;
+    public BusinessType BusinessType
+    {
+        get => (BusinessType)_businessType;
+        set => _businessType = value;
+    }
+
+    // Kept as object: see SigningKeyCmdlet (a field of a core enum would load the core with this type).
+    private object _businessType = BusinessType.T1;
 
     [Parameter]
     public string? ExtendParam { get; set; }

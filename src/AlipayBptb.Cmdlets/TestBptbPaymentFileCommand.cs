@@ -26,7 +26,14 @@ public sealed class TestBptbPaymentFileCommand : BptbCmdlet, IDisposable
     public string? Email { get; set; }
 
     [Parameter]
-    public BusinessType BusinessType { get; set; } = BusinessType.T1;
+    public BusinessType BusinessType
+    {
+        get => (BusinessType)_businessType;
+        set => _businessType = value;
+    }
+
+    // Kept as object: see SigningKeyCmdlet (a field of a core enum would load the core with this type).
+    private object _businessType = BusinessType.T1;
 
     [Parameter]
     public string? Ledger { get; set; }

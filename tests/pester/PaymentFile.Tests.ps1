@@ -48,8 +48,10 @@ Describe 'New-BptbPaymentFile' {
         { $rows | New-BptbPaymentFile -Path $out -Email $email -ErrorAction Stop } | Should -Throw '*Payment 2*Amount*'
         $out | Should -Not -Exist
         $err = $null
-        $rows | New-BptbPaymentFile -Path $out -Email $email -ErrorVariable err -ErrorAction SilentlyContinue
+        $stop = $null
+        try { $rows | New-BptbPaymentFile -Path $out -Email $email -ErrorVariable err -ErrorAction SilentlyContinue } catch { $stop = $_ }
         $err[0].FullyQualifiedErrorId | Should -BeLike 'PaymentRowInvalid*'
+        $stop.FullyQualifiedErrorId | Should -BeLike 'PaymentFileNotWritten*'
         $out | Should -Not -Exist
     }
 
@@ -141,7 +143,7 @@ Describe 'Send-BptbPaymentFile' {
     It 'sends nothing with -WhatIf, and nothing for a file that breaks a rule' {
         $file | Send-BptbPaymentFile @send -WhatIf | Should -BeNullOrEmpty
         $bad = Join-Path $TestDrive 'bad-total.csv'
-        [IO.File]::WriteAllBytes($bad, $gbk.GetBytes(($gbk.GetString([IO.File]::ReadAllBytes($file.FullName))) -replace ',1200\.51,', ',1200.52,'))
+        [IO.File]::WriteAllBytes($bad, $gbk.GetBytes((($gbk.GetString([IO.File]::ReadAllBytes($file.FullName))) -replace ',1200\.51,', ',1200.52,')))
         $err = $null
         Send-BptbPaymentFile $bad @send -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'PaymentFileInvalid*'
