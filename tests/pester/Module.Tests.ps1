@@ -189,6 +189,7 @@ Describe 'Formats' {
         @{ Type = 'NotificationResult'; Make = { 'a=1&sign=x&sign_type=MD5' | Test-BptbNotification -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force) }; Header = '^\s*IsValid\s+Kind\s+FileName\s+Event\s+New\s+Result\s+Reason' }
         @{ Type = 'ErrorCode'; Make = { Get-BptbErrorCode SYSTEM_ERROR }; Header = '^\s*Code\s+Section\s+StopAll\s+Meaning\s+Description' }
         @{ Type = 'UploadedPaymentFile'; Make = { $g = Start-BptbMockGateway -Partner 2088002464631181; try { Add-BptbMockPaymentFile $g (Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv') -UploadedAt (Get-Date).AddMinutes(-6) } finally { $g | Stop-BptbMockGateway } }; Header = '^\s*FileName\s+Email\s+TotalCount' }
+        @{ Type = 'PaymentFileReport'; Make = { Test-BptbPaymentFile (Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv') }; Header = '^\s*FileName\s+IsValid\s+Count\s+Total' }
         @{ Type = 'NotifyReceiver'; Make = { $r = Start-BptbNotifyReceiver -LogPath (Join-Path $TestDrive 'f.log'); $r | Stop-BptbNotifyReceiver; $r }; Header = '^\s*IsRunning\s+Received\s+Url' }
     ) {
         $obj = & $Make
