@@ -67,11 +67,12 @@ try {
     $merchantPublic = Join-Path $work 'merchant_rsa.pub.pem'
     Set-Content $merchantPublic $merchantRsa.ExportSubjectPublicKeyInfoPem()
     # Time runs 1000 times faster: Alipay's retry after 2 minutes comes after 120 ms.
-    $gateway = Start-BptbMockGateway -Partner $partner -PublicKeyPath $merchantPublic -PaymentPassword $password -TimeFactor 0.001
+    $payer = 'pay@example.com'
+    $gateway = Start-BptbMockGateway -Partner $partner -PublicKeyPath $merchantPublic -PaymentPassword $password -TimeFactor 0.001 -Account $payer
     # The callback log and the ledger stay in out/demo for the README's scheduled-task example.
     $demoOut = Join-Path $PSScriptRoot '../out/demo'
     $null = New-Item -ItemType Directory -Force $demoOut
-    Remove-Item (Join-Path $demoOut '*') -Force -ErrorAction SilentlyContinue
+    Remove-Item (Join-Path $demoOut '*') -Recurse -Force -ErrorAction SilentlyContinue
     $log = Join-Path $demoOut 'callbacks.log'
     Set-Content (Join-Path $demoOut 'alipay_public.pem') $gateway.AlipayPublicKey
     # The receiver asks notify_verify about each notification before it answers success: once it has answered,
@@ -80,8 +81,33 @@ try {
     Write-Host "Gateway  $($gateway.Url)  (knows the merchant's RSA public key; signs with its own RSA key)"
     Write-Host "Receiver $($receiver.Url)  (checks, asks notify_verify, logs every callback to $log, then answers)"
 
-    $file = Add-BptbMockPaymentFile $gateway (Join-Path $PSScriptRoot '20111123-001.csv')
-    Write-Host "Uploaded $($file.FileName): $($file.TotalCount) payments, $($file.TotalAmount) yuan, payer $($file.Email)"
+    Write-Step 'The batch: a payroll export (UTF-8, as a spreadsheet saves it) becomes a GBK payment file, checked, uploaded'
+    $upload = New-Item -ItemType Directory -Force (Join-Path $demoOut 'upload')
+    $ledger = Join-Path $demoOut 'bptb.db'
+    $paymentFile = Import-Csv (Join-Path $PSScriptRoot 'payroll.csv') |
+        Select-Object @{ n = 'SerialNumber'; e = 'EmployeeId' }, * -ExcludeProperty EmployeeId |
+        New-BptbPaymentFile -Path (Join-Path $upload '20261126-001.csv') -Email $payer -Date 2026-11-26
+    $report = Test-BptbPaymentFile $paymentFile -Email $payer -Ledger $ledger
+    $report | Format-Table FileName, IsValid, Count, Total, Email -AutoSize | Show
+
+    # A copy with a typing mistake in one amount: the total no longer adds up, and the file is stopped here.
+    $gbk = [Text.Encoding]::GetEncoding('gbk')
+    $typo = Join-Path $upload '20261126-typo.csv'
+    [IO.File]::WriteAllBytes($typo, $gbk.GetBytes(($gbk.GetString([IO.File]::ReadAllBytes($paymentFile.FullName))).Replace(',9200.50,', ',92000.50,')))
+    $badReport = Test-BptbPaymentFile $typo -Email $payer
+    Write-Host "A copy with 92000.50 typed for 9200.50: valid $($badReport.IsValid)"
+    $badReport.Problems | Format-Table Row, Column, Code, Message -AutoSize -Wrap | Show
+    Remove-Item $typo
+
+    $sent = $paymentFile | Send-BptbPaymentFile -Partner $partner -PrivateKeyPath $rsaKeyPath -Gateway $gateway.Url -Ledger $ledger -Confirm:$false
+    $sent | Format-Table FileName, State, Code, Message -AutoSize | Show
+    # The same payments under a new name: Alipay would pay them again. The ledger stops it before a byte leaves.
+    $renamed = Copy-Item $paymentFile.FullName (Join-Path $upload '20261126-002.csv') -PassThru
+    $refusal = $null
+    $null = $renamed | Send-BptbPaymentFile -Partner $partner -PrivateKeyPath $rsaKeyPath -Gateway $gateway.Url -Ledger $ledger -Confirm:$false -ErrorVariable refusal -ErrorAction SilentlyContinue
+    Write-Host "Renamed re-upload: $($refusal[0].FullyQualifiedErrorId.Split(',')[0]): $($refusal[0].Exception.Message)"
+    Remove-Item $renamed
+    $file = [pscustomobject]@{ FileName = $sent.FileName; Email = $payer }
     # Rules 4-1: confirm at least 5 minutes after the upload (Alipay is still checking the file before that,
     # and answers FILE_NOT_EXIST). At this time factor, 5 minutes pass in a third of a second.
     Write-Host "Waiting the 5 minutes the rules ask between upload and confirmation ($([int]$gateway.ConfirmDelay.TotalMilliseconds) ms here)"
@@ -112,12 +138,11 @@ try {
     Write-Host 'The id expired when the receiver answered success (spec 7.2 (12)): the answer that counts is the one in the log.'
 
     Write-Step 'Reconciliation: register everything once in a ledger, act on each event once, then the batch status'
-    $ledger = Join-Path $demoOut 'bptb.db'
     $registered = Test-BptbNotification -Path $log -PublicKey $gateway.AlipayPublicKey | Register-BptbNotification -Ledger $ledger
     $events = @($registered | Where-Object IsNewEvent)
     Write-Host "Registered $($registered.Count) callbacks; duplicates (the retried notification): $(@($registered | Where-Object IsDuplicate).Count); new events to act on: $(($events.Event | Sort-Object) -join ', ')"
     $status = Get-BptbBatchStatus -Ledger $ledger
-    $status | Format-Table FileName, Confirmed, ResultCode, ResultNotified, Waiting, NotifyVerified, Notifications, Duplicates, Invalid -AutoSize | Show
+    $status | Format-Table FileName, Upload, Payments, Total, Confirmed, ResultCode, ResultNotified, Waiting, NotifyVerified, Notifications, Duplicates -AutoSize | Show
 
     Write-Step 'A forged notification posted to the receiver'
     # Every field in its place, a notify_id never issued, and a signature made without Alipay's key.
@@ -127,7 +152,8 @@ try {
     Write-Host "Logged and answered '$answer', and marked invalid: $($last.Reason)"
 
     $notifies = @($checked | Where-Object Kind -EQ 'Notify')
-    $ok = $roundTrip -and $confirmation.IsSuccess -and $gateway.Files[$file.FileName] -and
+    $ok = $roundTrip -and $report.IsValid -and -not $badReport.IsValid -and $sent.State -eq 'Accepted' -and
+        $refusal[0].FullyQualifiedErrorId -like 'AlreadyUploaded*' -and $status.Upload -eq 'Accepted' -and $confirmation.IsSuccess -and $gateway.Files[$file.FileName] -and
         ($notifies | Where-Object { -not $_.IsValid }).Count -eq 0 -and $notifies.Count -ge 2 -and
         @($checked | Where-Object NotifyVerified).Count -ge 1 -and @($late | Where-Object Verified).Count -eq 0 -and
         $events.Count -eq 2 -and -not $last.IsValid -and
