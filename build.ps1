@@ -134,7 +134,7 @@ function Invoke-UnitTests {
     if (Test-Path $trx) { Remove-Item $trx }
     # The whole solution first (benchmarks and fuzz targets included): code that only they use breaks here, not
     # on the day someone runs them.
-    Invoke-Native dotnet build (Join-Path $root 'AlipayBptb.sln') -c $Configuration --nologo --verbosity quiet
+    Invoke-Native dotnet build (Join-Path $root 'AlipayBptb.sln') -c $Configuration --nologo --verbosity quiet | Out-Host
     & dotnet test (Join-Path $root 'tests/unit/AlipayBptb.Tests.csproj') -c $Configuration --nologo --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
     if (-not (Test-Path $trx)) { throw 'The xunit run wrote no results (did the test project build?).' }
     $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
