@@ -29,8 +29,8 @@ param(
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
 
-    # bench only: which benchmarks (core, pipeline, notifyverify, import, ledger); all by default.
-    [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import', 'ledger'),
+    # bench only: which benchmarks (core, pipeline, notifyverify, import, ledger, paymentfile); all by default.
+    [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import', 'ledger', 'paymentfile'),
 
     # fuzz only: which targets (params, log, keys); all by default, one after the other.
     [ValidateSet('params', 'log', 'keys', 'http')]

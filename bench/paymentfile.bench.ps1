@@ -2,7 +2,7 @@
 .SYNOPSIS
     Checking a 3,000-row payment file through the core (PaymentFileChecker: GBK decoding and every rule of spec 4.3)
     against Import-Csv merely reading the same file (converted to UTF-8 for it), alternating, median of the rounds,
-    ratio printed. Not wired into build.ps1 yet.
+    ratio printed (build.ps1 bench -Bench paymentfile).
 .PARAMETER CorePath
     An AlipayBptb.Core.dll to load instead of the built module (e.g. src/AlipayBptb.Core/bin/Debug/net8.0/AlipayBptb.Core.dll),
     for a worktree where out/AlipayBptb is not built. Only .csv is checked here, so ExcelDataReader need not sit beside it.

@@ -115,6 +115,19 @@ Describe 'Send-BptbPaymentFile' {
         (Get-BptbBatchStatus -Ledger $ledger).Upload | Should -Be 'Accepted'
     }
 
+    It 'runs the README''s pipeline: write, check, upload, confirm request' {
+        $out = Join-Path $dir '20261126-009.csv'
+        $requests = Import-Csv $csv |
+            New-BptbPaymentFile -Path $out -Email $email -Date 2026-11-26 |
+            Test-BptbPaymentFile -Email $email -BusinessType T0 -Ledger $ledger |
+            Where-Object IsValid |
+            Send-BptbPaymentFile @send |
+            Where-Object State -EQ Accepted |
+            New-BptbConfirmUrl -Partner $partner -Email $email -Key $key -Gateway $gw.Url -ReturnUrl http://127.0.0.1:9/return
+        @($requests).Count | Should -Be 1
+        $requests.FileName | Should -Be '20261126-009.csv'
+    }
+
     It 'refuses a renamed re-upload of the same payments before a byte leaves' {
         ($file | Send-BptbPaymentFile @send).State | Should -Be 'Accepted'
         $renamed = Copy-Item $file.FullName (Join-Path $file.DirectoryName '20261126-002.csv') -PassThru
