@@ -31,7 +31,8 @@ Describe 'The module' {
     It 'exports exactly its cmdlets, each with an OutputType' {
         $commands = Get-Command -Module AlipayBptb
         $commands.Name | Sort-Object | Should -Be (@('Add-BptbMockPaymentFile', 'Confirm-BptbMockPayment', 'ConvertTo-BptbSignString', 'Get-BptbErrorCode', 'Invoke-BptbNotifyVerify', 'New-BptbConfirmUrl', 'Register-BptbNotification', 'Get-BptbBatchStatus',
-            'Start-BptbMockGateway', 'Start-BptbNotifyReceiver', 'Stop-BptbMockGateway', 'Stop-BptbNotifyReceiver', 'Test-BptbNotification') | Sort-Object)
+            'Start-BptbMockGateway', 'Start-BptbNotifyReceiver', 'Stop-BptbMockGateway', 'Stop-BptbNotifyReceiver', 'Test-BptbNotification',
+            'New-BptbPaymentFile', 'Test-BptbPaymentFile', 'Send-BptbPaymentFile') | Sort-Object)
         foreach ($c in $commands | Where-Object Name -NotLike 'Stop-*') { $c.OutputType | Should -Not -BeNullOrEmpty -Because $c.Name }
     }
 

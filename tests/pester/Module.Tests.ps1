@@ -145,9 +145,13 @@ catch { `$_.Exception.Message; exit 1 }
 }
 
 Describe 'Get-BptbErrorCode' {
-    It 'lists every code of spec 10.1 and 10.2, the sample of 5.2 and the special codes of rules 3-1' {
+    It 'lists every code of spec 10.1 and 10.2, the sample of 5.2, the special codes of rules 3-1 and the upload spec''s 8.1 to 8.3' {
         $all = Get-BptbErrorCode
-        $all.Count | Should -Be 40
+        $all.Count | Should -Be 61
+        $upload = ($all | Where-Object Interface -EQ 'bptb_pay_file_confirm').Code
+        foreach ($c in 'FILE_NAME_REPEAT', 'FREEZE_DETAIL_LIMIT', 'MONEY_FORMAT_ERROR', 'FILE_ZIP_LIMIT', 'PAY_USER_INFO_ERROR') { $upload | Should -Contain $c }
+        ($all | Where-Object Interface -EQ 'bptb_user_confirm').Code | Should -Contain 'USER_PASS_ERROR'
+        ($all | Where-Object Interface -EQ 'both').Code | Should -Contain 'ILLEGAL_SIGN'
         ($all | Where-Object Section -EQ '10.2').Code | Should -Contain 'SYSTEM_ERROR'
         ($all | Where-Object Section -EQ '5.2').Code | Should -Be 'USER_CONFIRM_SUCCESS'
         ($all | Where-Object StopAll).Code | Sort-Object | Should -Be @('GENERIC_FAILURE', 'SYSTEM_ERROR', 'UNKNOWN_EXCEPTION')
@@ -187,7 +191,7 @@ Describe 'Formats' {
     It 'shows <Type> as a table led by what matters' -ForEach @(
         @{ Type = 'ConfirmRequest'; Make = { New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force) }; Header = '^\s*FileName\s+SignType\s+Url' }
         @{ Type = 'NotificationResult'; Make = { 'a=1&sign=x&sign_type=MD5' | Test-BptbNotification -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force) }; Header = '^\s*IsValid\s+Kind\s+FileName\s+Event\s+New\s+Result\s+Reason' }
-        @{ Type = 'ErrorCode'; Make = { Get-BptbErrorCode SYSTEM_ERROR }; Header = '^\s*Code\s+Section\s+StopAll\s+Meaning\s+Description' }
+        @{ Type = 'ErrorCode'; Make = { Get-BptbErrorCode SYSTEM_ERROR }; Header = '^\s*Code\s+Section\s+Interface\s+StopAll\s+Meaning\s+Description' }
         @{ Type = 'UploadedPaymentFile'; Make = { $g = Start-BptbMockGateway -Partner 2088002464631181; try { Add-BptbMockPaymentFile $g (Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv') -UploadedAt (Get-Date).AddMinutes(-6) } finally { $g | Stop-BptbMockGateway } }; Header = '^\s*FileName\s+Email\s+TotalCount' }
         @{ Type = 'PaymentFileReport'; Make = { Test-BptbPaymentFile (Join-Path $PSScriptRoot '../vectors/sample-payment-file-gbk.csv') }; Header = '^\s*FileName\s+IsValid\s+Count\s+Total' }
         @{ Type = 'NotifyReceiver'; Make = { $r = Start-BptbNotifyReceiver -LogPath (Join-Path $TestDrive 'f.log'); $r | Stop-BptbNotifyReceiver; $r }; Header = '^\s*IsRunning\s+Received\s+Url' }

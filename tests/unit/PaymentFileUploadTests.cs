@@ -186,7 +186,10 @@ public sealed class PaymentFileUploadTests
         }
         finally
         {
-            server.Kill();
+            if (!server.HasExited)
+            {
+                server.Kill();
+            }
             server.WaitForExit();
         }
     }
