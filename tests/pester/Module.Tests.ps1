@@ -171,8 +171,8 @@ Describe 'Get-BptbErrorCode' {
         $e | ForEach-Object { $_.StopAll | Should -BeTrue; $_.Action | Should -Match 'Stop ALL further operations.*customer\.balance\.query' }
         $lines = (Get-BptbErrorCode SYSTEM_ERROR, USER_PASS_ERROR | Out-String -Width 250) -split "`n" | Where-Object { $_.Trim() }
         $lines[0] | Should -Match '\bStopAll\b'
-        ($lines | Where-Object { $_ -match '^SYSTEM_ERROR\s' }) | Should -Match '^SYSTEM_ERROR\s+10\.2\s+True\s'
-        ($lines | Where-Object { $_ -match '^USER_PASS_ERROR\s' }) | Should -Match '^USER_PASS_ERROR\s+10\.1\s+False\s'
+        ($lines | Where-Object { $_ -match '^SYSTEM_ERROR\s' }) | Should -Match '^SYSTEM_ERROR\s+10\.2\s+both\s+True\s'
+        ($lines | Where-Object { $_ -match '^USER_PASS_ERROR\s' }) | Should -Match '^USER_PASS_ERROR\s+10\.1\s+bptb_user_confirm\s+False\s'
     }
 
     It 'explains a failed return in its default view' {
