@@ -166,6 +166,15 @@ public sealed class SendBptbPaymentFileCommand : SigningKeyCmdlet, IDisposable
             }
             WriteObject(result);
         }
+        catch (PaymentFileUploadException ex)
+        {
+            // No connection: nothing left this machine, so the file may go again later.
+            if (_ledger != null)
+            {
+                BatchUploads.RecordNotSent(_ledger, name, ex.Message);
+            }
+            WriteError(new ErrorRecord(ex, "UploadNotSent", ErrorCategory.ConnectionError, path));
+        }
         catch (LedgerException ex)
         {
             ThrowTerminatingError(LedgerError(ex, ErrorCategory.WriteError));
@@ -209,14 +218,19 @@ public sealed class SendBptbPaymentFileCommand : SigningKeyCmdlet, IDisposable
 
     protected override void StopProcessing() => _cancel.Cancel();
 
-    protected override void EndProcessing() => Dispose();
+    protected override void EndProcessing() => Release();
 
     public void Dispose()
+    {
+        Release();
+        _cancel.Dispose();
+    }
+
+    private void Release()
     {
         _signer?.Dispose();
         _signer = null;
         _ledger?.Dispose();
         _ledger = null;
-        _cancel.Dispose();
     }
 }

@@ -153,6 +153,17 @@ Describe 'Send-BptbPaymentFile' {
         $err[0].FullyQualifiedErrorId | Should -BeLike 'UploadStateUnknown*'
     }
 
+    It 'records a file that could not be sent at all as NotSent, and lets it go once the gateway is back' {
+        $down = $gw.Url
+        $gw | Stop-BptbMockGateway
+        $err = $null
+        $file | Send-BptbPaymentFile @send -Gateway $down -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'UploadNotSent*'
+        (Get-BptbBatchStatus -Ledger $ledger).Upload | Should -Be 'NotSent'
+        $gw = Start-BptbMockGateway -Partner $partner -Key $key -PaymentPassword $pw -TimeFactor 0.0005 -Account $email
+        ($file | Send-BptbPaymentFile @send -Gateway $gw.Url).State | Should -Be 'Accepted'
+    }
+
     It 'sends nothing with -WhatIf, and nothing for a file that breaks a rule' {
         $file | Send-BptbPaymentFile @send -WhatIf | Should -BeNullOrEmpty
         $bad = Join-Path $TestDrive 'bad-total.csv'

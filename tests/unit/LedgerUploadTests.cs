@@ -55,6 +55,16 @@ public sealed class LedgerUploadTests : IDisposable
     }
 
     [Theory]
+    [InlineData(UploadRecord.Accepted, true)]
+    [InlineData(UploadRecord.Unknown, true)]
+    [InlineData(UploadRecord.Refused, false)]
+    [InlineData(UploadRecord.NotSent, false)]
+    public void Only_an_upload_Alipay_took_or_may_have_taken_blocks_the_batch(string state, bool blocks)
+    {
+        Assert.Equal(blocks, new UploadRecord { State = state }.Blocks);
+    }
+
+    [Theory]
     [InlineData("20261126-001.xls", "other-content")] // the same stem under another extension: Alipay's identity of the batch
     [InlineData("20261126-001.CSV", "other-content")] // case does not make another batch
     [InlineData("renamed.csv", "c1")]                 // the same payments under another name: paid twice

@@ -35,10 +35,10 @@ public static class BatchUploads
 
     /// <summary>
     /// The earlier upload that stops this one: the same stem or content, accepted or of unknown outcome (a refused
-    /// upload stops nothing: Alipay did not take it). Null when there is none.
+    /// upload, or one that never left, stops nothing: Alipay did not take it). Null when there is none.
     /// </summary>
     public static UploadRecord? Blocking(NotificationLedger ledger, string fileName, byte[] content) =>
-        ledger.FindUploads(fileName, ContentSha256(content)).FirstOrDefault(u => u.State != UploadRecord.Refused);
+        ledger.FindUploads(fileName, ContentSha256(content)).FirstOrDefault(u => u.Blocks);
 
     /// <summary>The payments of <paramref name="report"/> that a batch without a result yet pays too.</summary>
     public static IReadOnlyList<RepeatedPayment> Repeats(NotificationLedger ledger, PaymentFileReport report) =>
@@ -59,6 +59,10 @@ public static class BatchUploads
             Sent = DateTime.UtcNow,
         }, report.Rows.Select(PayeeKey).ToList());
     }
+
+    /// <summary>Records that an upload recorded as sent never left: no connection could be made.</summary>
+    public static void RecordNotSent(NotificationLedger ledger, string fileName, string reason) =>
+        ledger.RecordUploadAnswer(fileName, UploadRecord.NotSent, null, reason, DateTime.UtcNow);
 
     /// <summary>Records Alipay's answer (or that it is unknown).</summary>
     public static void RecordAnswer(NotificationLedger ledger, PaymentFileUploadResult result) =>

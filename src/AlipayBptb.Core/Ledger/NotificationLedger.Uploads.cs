@@ -108,7 +108,7 @@ VALUES ($a, $b, $c, $d, $e, $f, $g, $h, 'Unknown', NULL, 'sent; no answer record
         {
             using SqliteCommand c = Command(null, @"
 SELECT r.file_name, r.row FROM upload_row r JOIN upload u ON u.file_name = r.file_name
-WHERE r.payee = $a AND u.stem <> $b AND u.state <> 'Refused'
+WHERE r.payee = $a AND u.stem <> $b AND u.state NOT IN ('Refused', 'NotSent')
   AND NOT EXISTS (SELECT 1 FROM callback n WHERE n.file_name = u.file_name AND n.notify_type = 'bptb_result_notify')
 ORDER BY u.sent, r.row LIMIT 1;");
             c.Parameters[1].Value = UploadRecord.StemOf(fileName);

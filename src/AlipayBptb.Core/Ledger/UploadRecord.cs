@@ -9,8 +9,11 @@ namespace AlipayBptb.Core.Ledger;
 /// </summary>
 public sealed class UploadRecord
 {
-    /// <summary>What the ledger knows of an upload's outcome.</summary>
-    public const string Accepted = "Accepted", Refused = "Refused", Unknown = "Unknown";
+    /// <summary>What the ledger knows of an upload's outcome. NotSent: no connection could be made, nothing left.</summary>
+    public const string Accepted = "Accepted", Refused = "Refused", Unknown = "Unknown", NotSent = "NotSent";
+
+    /// <summary>True when this upload stops the same batch from going again: Alipay took it, or may have.</summary>
+    public bool Blocks => State is not (Refused or NotSent);
 
     public string FileName { get; set; } = string.Empty;
 
