@@ -30,6 +30,7 @@ param(
     [string] $Configuration = 'Release',
 
     # bench only: which benchmarks (core, pipeline, notifyverify, import, ledger, paymentfile); all by default.
+    [ValidateSet('core', 'pipeline', 'notifyverify', 'import', 'ledger', 'paymentfile')]
     [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import', 'ledger', 'paymentfile'),
 
     # fuzz only: which targets (params, log, keys); all by default, one after the other.
