@@ -1,6 +1,6 @@
+using System;
 using System.Collections.Generic;
 using System.Text;
-using System;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 
