@@ -17,7 +17,7 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
 {
     private const int BatchSize = 2000;
     private readonly List<NotificationResult> _batch = new(BatchSize);
-    private NotificationLedger? _ledger;
+    private ILedger? _ledger;
 
     // Not Mandatory: the binder re-checks mandatory parameters for every pipeline object (see Test-BptbNotification).
     [Parameter(ValueFromPipeline = true)]

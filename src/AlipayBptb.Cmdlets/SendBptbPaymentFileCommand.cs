@@ -25,7 +25,7 @@ public sealed class SendBptbPaymentFileCommand : SigningKeyCmdlet, IDisposable
     private Signer? _signer;
     private PaymentFileUploadBuilder? _builder;
     private PaymentFileUploadClient? _client;
-    private NotificationLedger? _ledger;
+    private ILedger? _ledger;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]

@@ -16,7 +16,7 @@ namespace AlipayBptb.Cmdlets;
 [OutputType(typeof(bool))]
 public sealed class TestBptbPaymentFileCommand : BptbCmdlet, IDisposable
 {
-    private NotificationLedger? _ledger;
+    private ILedger? _ledger;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]

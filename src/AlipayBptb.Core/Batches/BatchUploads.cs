@@ -37,15 +37,15 @@ public static class BatchUploads
     /// The earlier upload that stops this one: the same stem or content, accepted or of unknown outcome (a refused
     /// upload, or one that never left, stops nothing: Alipay did not take it). Null when there is none.
     /// </summary>
-    public static UploadRecord? Blocking(NotificationLedger ledger, string fileName, byte[] content) =>
+    public static UploadRecord? Blocking(ILedger ledger, string fileName, byte[] content) =>
         ledger.FindUploads(fileName, ContentSha256(content)).FirstOrDefault(u => u.Blocks);
 
     /// <summary>The payments of <paramref name="report"/> that a batch without a result yet pays too.</summary>
-    public static IReadOnlyList<RepeatedPayment> Repeats(NotificationLedger ledger, PaymentFileReport report) =>
+    public static IReadOnlyList<RepeatedPayment> Repeats(ILedger ledger, PaymentFileReport report) =>
         ledger.FindRepeatedPayments(report.FileName, report.Rows.Select(PayeeKey).ToList());
 
     /// <summary>Records the upload as sent (state Unknown until <see cref="RecordAnswer"/>), before it is sent.</summary>
-    public static void RecordSent(NotificationLedger ledger, PaymentFileUploadRequest request, PaymentFileReport report)
+    public static void RecordSent(ILedger ledger, PaymentFileUploadRequest request, PaymentFileReport report)
     {
         ledger.RecordUploadSent(new UploadRecord
         {
@@ -61,10 +61,10 @@ public static class BatchUploads
     }
 
     /// <summary>Records that an upload recorded as sent never left: no connection could be made.</summary>
-    public static void RecordNotSent(NotificationLedger ledger, string fileName, string reason) =>
+    public static void RecordNotSent(ILedger ledger, string fileName, string reason) =>
         ledger.RecordUploadAnswer(fileName, UploadRecord.NotSent, null, reason, DateTime.UtcNow);
 
     /// <summary>Records Alipay's answer (or that it is unknown).</summary>
-    public static void RecordAnswer(NotificationLedger ledger, PaymentFileUploadResult result) =>
+    public static void RecordAnswer(ILedger ledger, PaymentFileUploadResult result) =>
         ledger.RecordUploadAnswer(result.FileName, result.State.ToString(), result.Code, result.Message, DateTime.UtcNow);
 }

@@ -19,7 +19,7 @@ namespace AlipayBptb.Core.Ledger;
 /// respected, so two runs at once never both emit one callback as new.
 /// </para>
 /// </summary>
-public sealed partial class NotificationLedger : IDisposable
+public sealed partial class NotificationLedger : ILedger
 {
     /// <summary>Marks the ledger's own files (<c>PRAGMA application_id</c>): "BPTB".</summary>
     public const int ApplicationId = 0x42505442;
@@ -135,6 +135,8 @@ CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
     }
 
     public string Path { get; }
+
+    public string Location => Path;
 
     private static SqliteConnection Open(string dataSource, SqliteOpenMode mode) =>
         new(new SqliteConnectionStringBuilder { DataSource = dataSource, Mode = mode, Pooling = false }.ToString());
