@@ -67,6 +67,51 @@ public abstract class BptbCmdlet : PSCmdlet
     protected void ThrowGatewayError(ArgumentException ex, string gateway) =>
         ThrowTerminatingError(new ErrorRecord(ex, "InvalidGateway", ErrorCategory.InvalidArgument, InputText.RedactUserInfo(gateway)));
 
+    /// <summary>
+    /// Opens the ledger -Ledger names: a file (SQLite), or a PostgreSQL URL or connection string with the password from
+    /// <paramref name="credential"/> or PostgreSQL's own conventions. A file that must exist and does not stops the
+    /// cmdlet (LedgerNotFound); one that need not gives null. Any other problem stops it with the ledger's error.
+    /// </summary>
+    protected ILedger? OpenLedger(string ledger, PSCredential? credential, bool readOnly, bool fileMustExist, ErrorCategory category)
+    {
+        LedgerLocation location;
+        try
+        {
+            location = LedgerLocation.Parse(ledger, ResolvePath);
+        }
+        catch (ArgumentException ex)
+        {
+            // The target is not the text given: it may hold the password the message refuses to repeat.
+            ThrowTerminatingError(new ErrorRecord(ex, "InvalidLedger", ErrorCategory.InvalidArgument, null));
+            return null;
+        }
+        if (!location.IsPostgres)
+        {
+            if (credential != null)
+            {
+                WriteWarning($"-LedgerCredential is for a PostgreSQL ledger; '{location.Text}' is a file, which needs none.");
+            }
+            if (readOnly && !System.IO.File.Exists(location.Text))
+            {
+                if (!fileMustExist)
+                {
+                    return null;
+                }
+                var missing = new System.IO.FileNotFoundException($"The ledger '{location.Text}' does not exist: Register-BptbNotification creates it.");
+                ThrowTerminatingError(new ErrorRecord(missing, "LedgerNotFound", ErrorCategory.ObjectNotFound, location.Text));
+            }
+        }
+        try
+        {
+            return Ledgers.Open(location, readOnly, credential?.UserName?.TrimStart('\\'), credential?.Password);
+        }
+        catch (LedgerException ex)
+        {
+            ThrowTerminatingError(LedgerError(ex, category));
+            return null;
+        }
+    }
+
     /// <summary>An error whose id names the ledger's problem: LedgerNotALedger, LedgerCorrupt, LedgerTooNew, LedgerTooOld, LedgerUnavailable.</summary>
     protected static ErrorRecord LedgerError(LedgerException ex, ErrorCategory category)
     {

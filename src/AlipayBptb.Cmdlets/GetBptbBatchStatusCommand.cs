@@ -13,6 +13,11 @@ public sealed class GetBptbBatchStatusCommand : BptbCmdlet
     [Parameter(Mandatory = true)]
     public string Ledger { get; set; } = null!;
 
+    /// <summary>For a PostgreSQL ledger: the role and its password (Get-Secret works). Never a password in -Ledger.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? LedgerCredential { get; set; }
+
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string[]? FileName { get; set; }
 
@@ -28,16 +33,11 @@ public sealed class GetBptbBatchStatusCommand : BptbCmdlet
 
     protected override void EndProcessing()
     {
-        string path = ResolvePath(Ledger);
-        if (!System.IO.File.Exists(path))
-        {
-            ThrowTerminatingError(new ErrorRecord(new System.IO.FileNotFoundException($"The ledger '{path}' does not exist: Register-BptbNotification creates it."), "LedgerNotFound", ErrorCategory.ObjectNotFound, path));
-        }
         BatchStatus[] status;
+        // Read-only: a report needs no write access, and must never change the ledger.
+        using ILedger ledger = OpenLedger(Ledger, LedgerCredential, readOnly: true, fileMustExist: true, ErrorCategory.ReadError)!;
         try
         {
-            // Read-only: a report needs no write access, and must never change the ledger.
-            using var ledger = new NotificationLedger(path, readOnly: true);
             status = System.Linq.Enumerable.ToArray(ledger.Status(_names.Count == 0 ? null : _names));
         }
         catch (LedgerException ex)

@@ -26,16 +26,14 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
     [Parameter(Mandatory = true)]
     public string Ledger { get; set; } = null!;
 
+    /// <summary>For a PostgreSQL ledger: the role and its password (Get-Secret works). Never a password in -Ledger.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? LedgerCredential { get; set; }
+
     protected override void Begin()
     {
-        try
-        {
-            _ledger = new NotificationLedger(ResolvePath(Ledger));
-        }
-        catch (LedgerException ex)
-        {
-            ThrowTerminatingError(LedgerError(ex, ErrorCategory.OpenError));
-        }
+        _ledger = OpenLedger(Ledger, LedgerCredential, readOnly: false, fileMustExist: false, ErrorCategory.OpenError);
     }
 
     protected override void ProcessRecord()

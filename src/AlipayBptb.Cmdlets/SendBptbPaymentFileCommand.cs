@@ -74,6 +74,11 @@ public sealed class SendBptbPaymentFileCommand : SigningKeyCmdlet, IDisposable
     [Parameter]
     public string? Ledger { get; set; }
 
+    /// <summary>For a PostgreSQL ledger: the role and its password (Get-Secret works). Never a password in -Ledger.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? LedgerCredential { get; set; }
+
     [Parameter]
     [ValidateRange(1, 600)]
     public int TimeoutSec { get; set; } = 60;
@@ -100,14 +105,7 @@ public sealed class SendBptbPaymentFileCommand : SigningKeyCmdlet, IDisposable
         }
         if (Ledger != null)
         {
-            try
-            {
-                _ledger = new NotificationLedger(ResolvePath(Ledger));
-            }
-            catch (LedgerException ex)
-            {
-                ThrowTerminatingError(LedgerError(ex, ErrorCategory.OpenError));
-            }
+            _ledger = OpenLedger(Ledger, LedgerCredential, readOnly: false, fileMustExist: false, ErrorCategory.OpenError);
         }
         else
         {

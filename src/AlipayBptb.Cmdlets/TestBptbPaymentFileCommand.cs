@@ -38,6 +38,11 @@ public sealed class TestBptbPaymentFileCommand : BptbCmdlet, IDisposable
     [Parameter]
     public string? Ledger { get; set; }
 
+    /// <summary>For a PostgreSQL ledger: the role and its password (Get-Secret works). Never a password in -Ledger.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? LedgerCredential { get; set; }
+
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
@@ -47,16 +52,8 @@ public sealed class TestBptbPaymentFileCommand : BptbCmdlet, IDisposable
         {
             return;
         }
-        string path = ResolvePath(Ledger);
-        try
-        {
-            // Read-only: a check changes nothing, and needs no write access. A ledger not made yet knows no upload.
-            _ledger = File.Exists(path) ? new NotificationLedger(path, readOnly: true) : null;
-        }
-        catch (LedgerException ex)
-        {
-            ThrowTerminatingError(LedgerError(ex, ErrorCategory.OpenError));
-        }
+        // Read-only: a check changes nothing, and needs no write access. A ledger file not made yet knows no upload.
+        _ledger = OpenLedger(Ledger, LedgerCredential, readOnly: true, fileMustExist: false, ErrorCategory.OpenError);
     }
 
     protected override void ProcessRecord()
