@@ -15,6 +15,7 @@
         'Add-BptbMockPaymentFile'
         'Confirm-BptbMockPayment'
         'ConvertTo-BptbSignString'
+        'Copy-BptbLedger'
         'Get-BptbBatchStatus'
         'Get-BptbErrorCode'
         'New-BptbConfirmUrl'

@@ -32,7 +32,7 @@ Describe 'The module' {
         $commands = Get-Command -Module AlipayBptb
         $commands.Name | Sort-Object | Should -Be (@('Add-BptbMockPaymentFile', 'Confirm-BptbMockPayment', 'ConvertTo-BptbSignString', 'Get-BptbErrorCode', 'Invoke-BptbNotifyVerify', 'New-BptbConfirmUrl', 'Register-BptbNotification', 'Get-BptbBatchStatus',
             'Start-BptbMockGateway', 'Start-BptbNotifyReceiver', 'Stop-BptbMockGateway', 'Stop-BptbNotifyReceiver', 'Test-BptbNotification',
-            'New-BptbPaymentFile', 'Test-BptbPaymentFile', 'Send-BptbPaymentFile') | Sort-Object)
+            'New-BptbPaymentFile', 'Test-BptbPaymentFile', 'Send-BptbPaymentFile', 'Copy-BptbLedger') | Sort-Object)
         foreach ($c in $commands | Where-Object Name -NotLike 'Stop-*') { $c.OutputType | Should -Not -BeNullOrEmpty -Because $c.Name }
     }
 

@@ -41,4 +41,16 @@ public interface ILedger : IDisposable
 
     /// <summary>The payees that a batch other than <paramref name="fileName"/>, without a result yet, also pays.</summary>
     IReadOnlyList<RepeatedPayment> FindRepeatedPayments(string fileName, IReadOnlyList<string> payees);
+
+    /// <summary>True when nothing was ever recorded in the ledger.</summary>
+    bool IsEmpty { get; }
+
+    /// <summary>Every table, in <see cref="LedgerTable.Names"/> order, read as enumerated (for Copy-BptbLedger).</summary>
+    IEnumerable<LedgerTable> Export();
+
+    /// <summary>
+    /// Writes exported tables into this ledger in one transaction; with <paramref name="replace"/>, what it held is
+    /// deleted first. Rows are written as they are read.
+    /// </summary>
+    void Import(IEnumerable<LedgerTable> tables, bool replace);
 }
