@@ -226,6 +226,18 @@ Describe 'Register-BptbNotification' {
         Get-RowCount $db | Should -Be 100
     }
 
+    It 'copies a ledger file with Copy-BptbLedger, and a copy knows what the original knew' {
+        $log = Join-Path $TestDrive 'copy.log'
+        New-NotificationLog -Path $log -Count 500
+        $from = Join-Path $TestDrive 'copy-from.db'
+        $to = Join-Path $TestDrive 'copy-to.db'
+        $null = Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $from
+        (Copy-BptbLedger -From $from -To $to -Confirm:$false).Callbacks | Should -Be 500
+        @(Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $to | Where-Object IsNewEvent).Count | Should -Be 0
+        { Copy-BptbLedger -From $from -To $to -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'LedgerNotEmpty*'
+        (Copy-BptbLedger -From $from -To $to -Force -Confirm:$false).Callbacks | Should -Be 500
+    }
+
     It 'keeps every notification exactly once when two processes register overlapping halves at once' {
         $all = Join-Path $TestDrive 'all.log'
         $half1 = Join-Path $TestDrive 'half1.log'

@@ -118,6 +118,24 @@ try { Get-BptbBatchStatus -Ledger '$url' -ErrorAction Stop } catch { 'error=' + 
         ($ids.Count - 100000) | Should -BeLessOrEqual 4000 -Because 'at most the batches in flight are acted on twice'
     }
 
+    It 'moves a ledger from a file to PostgreSQL and back with Copy-BptbLedger, and refuses a target that is not empty' {
+        $url = New-TestDatabase 'copied'
+        $log = Join-Path $TestDrive 'copy.log'
+        New-NotificationLog -Path $log -Count 3000
+        $file = Join-Path $TestDrive 'source.db'
+        $null = Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $file
+        $copy = Copy-BptbLedger -From $file -To $url -ToCredential $cred -Confirm:$false
+        $copy.Callbacks | Should -Be 3000
+        $status = Get-BptbBatchStatus -Ledger $url -LedgerCredential $cred
+        @($status).Count | Should -Be 3000
+        # Registering again into the copy finds every notification known: nothing is new.
+        @(Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $url -LedgerCredential $cred | Where-Object IsNewEvent).Count | Should -Be 0
+        { Copy-BptbLedger -From $file -To $url -ToCredential $cred -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'LedgerNotEmpty*'
+        $back = Join-Path $TestDrive 'back.db'
+        (Copy-BptbLedger -From $url -FromCredential $cred -To $back -Confirm:$false).Callbacks | Should -Be 3000
+        (Get-BptbBatchStatus -Ledger $back | Measure-Object).Count | Should -Be 3000
+    }
+
     It 'guards an upload with a PostgreSQL ledger as with a file' {
         $url = New-TestDatabase 'uploads'
         $gw = Start-BptbMockGateway -Partner 2088002464631181 -Key $key -TimeFactor 0.0005 -Account '123@abc.com'

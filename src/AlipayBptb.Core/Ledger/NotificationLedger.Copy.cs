@@ -35,7 +35,8 @@ public sealed partial class NotificationLedger
     {
         try
         {
-            using SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
+            // The ledger's own transaction field: its helpers (Columns, Command) join it.
+            using SqliteTransaction tx = _transaction = _connection.BeginTransaction(deferred: false);
             if (replace)
             {
                 foreach (string t in LedgerTable.Names)
@@ -71,6 +72,10 @@ public sealed partial class NotificationLedger
         catch (SqliteException ex)
         {
             throw LedgerException.From(Path, ex);
+        }
+        finally
+        {
+            _transaction = null;
         }
     }
 
