@@ -1,7 +1,8 @@
 <#
 .SYNOPSIS
     Reconciliation at scale: Test-BptbNotification -Path against Get-Content piped in, and verifying and
-    registering a log into a new ledger, with the peak working set for 100,000 and 1,000,000 lines.
+    registering a log into a new ledger, with the peak working set for 100,000 and 1,000,000 lines; and
+    registering into PostgreSQL against SQLite in the same run (a throwaway local cluster, where PostgreSQL is installed).
 #>
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/AlipayBptb'),
@@ -50,6 +51,36 @@ try {
         $out = & $exe @prefix -NoProfile -NonInteractive -Command $command
         $n, $s, $peak = ($out | Select-Object -Last 1).Split(' ')
         Write-Host ("Verify and register {0,9:N0} lines into a new ledger: {1,6:N2} s, {2,8:N0} lines/s, peak working set {3:N0} MB" -f [int]$n, [double]$s, ([int]$n / [double]$s), ([long]$peak / 1MB))
+    }
+
+    # The same registration into PostgreSQL (a throwaway local cluster, as the tests start it) against SQLite,
+    # alternating, 100,000 lines each, a new database or file per run: the ratio of the two in this run.
+    . (Join-Path $PSScriptRoot '../tests/pester/Postgres.ps1')
+    $skip = Get-TestPostgresSkipReason
+    if ($skip) {
+        Write-Host "PostgreSQL: not measured ($skip)"
+    } else {
+        $pg = Start-TestPostgres
+        try {
+            $rates = @{ sqlite = [Collections.Generic.List[double]]::new(); postgres = [Collections.Generic.List[double]]::new() }
+            foreach ($round in 1..3) {
+                foreach ($store in 'sqlite', 'postgres') {
+                    $target = if ($store -eq 'sqlite') { Join-Path $work "round$round.db" } else {
+                        Invoke-TestPsql $pg "CREATE DATABASE round$round OWNER $($pg.Username);" -Database postgres | Out-Null
+                        "postgresql://$($pg.Username)@$($pg.Host):$($pg.Port)/round$round"
+                    }
+                    $command = "Import-Module '$module'; `$env:PGPASSWORD = '$($pg.Password)'; `$k = ConvertTo-SecureString '$plainKey' -AsPlainText -Force; `$sw = [Diagnostics.Stopwatch]::StartNew(); `$n = (Test-BptbNotification -Path '$small' -Key `$k | Register-BptbNotification -Ledger '$target' | Measure-Object).Count; '{0} {1}' -f `$n, `$sw.Elapsed.TotalSeconds"
+                    $n, $s = (& $exe @prefix -NoProfile -NonInteractive -Command $command | Select-Object -Last 1).Split(' ')
+                    $rates[$store].Add([int]$n / [double]$s)
+                }
+            }
+            $median = { param($v) ($v | Sort-Object)[[int][Math]::Floor($v.Count / 2)] }
+            $sq = & $median $rates.sqlite
+            $pq = & $median $rates.postgres
+            Write-Host ("Verify and register 100,000 lines, median of 3 alternating runs: SQLite {0:N0} lines/s, PostgreSQL {1:N0} lines/s: PostgreSQL/SQLite = {2:N2} (target >= 0.5)" -f $sq, $pq, ($pq / $sq))
+        } finally {
+            $pg | Stop-TestPostgres
+        }
     }
 } finally {
     Remove-Item -Recurse -Force $work, $snapshot -ErrorAction SilentlyContinue
