@@ -75,6 +75,18 @@ Import-Module '$ModulePath'
 "@
         $r.Output | Should -Match 'core=False'
     }
+
+    It 'loads Npgsql only for a PostgreSQL ledger, never for a file' {
+        $log = Join-Path $TestDrive 'npgsql.log'
+        Set-Content $log 'notify_id=1'
+        $r = Invoke-FreshPwsh @"
+Import-Module '$ModulePath'
+`$k = ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force
+`$null = Test-BptbNotification -Path '$log' -Key `$k -ErrorAction SilentlyContinue | Register-BptbNotification -Ledger '$(Join-Path $TestDrive 'npgsql.db')'
+'npgsql=' + [bool]([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Npgsql' })
+"@
+        $r.Output | Should -Match 'npgsql=False'
+    }
 }
 
 Describe 'Help' {
