@@ -10,6 +10,8 @@ namespace AlipayBptb.Core.Ledger;
 /// </summary>
 public sealed class LedgerLocation
 {
+    private static readonly char[] AuthorityEnds = { '/', '?' };
+
     private LedgerLocation(string text, bool isPostgres)
     {
         Text = text;
@@ -36,7 +38,7 @@ public sealed class LedgerLocation
         if (trimmed.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
         {
             int schemeEnd = trimmed.IndexOf("://", StringComparison.Ordinal) + 3;
-            int authorityEnd = trimmed.IndexOfAny(new[] { '/', '?' }, schemeEnd);
+            int authorityEnd = trimmed.IndexOfAny(AuthorityEnds, schemeEnd);
             string authority = authorityEnd < 0 ? trimmed.Substring(schemeEnd) : trimmed.Substring(schemeEnd, authorityEnd - schemeEnd);
             int at = authority.LastIndexOf('@');
             if (at >= 0 && authority.Substring(0, at).IndexOf(':') >= 0 || HasQueryPassword(trimmed))
