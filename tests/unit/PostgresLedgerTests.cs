@@ -80,7 +80,8 @@ public sealed class PostgresLedgerContractTests : LedgerContractTests
 
     private object? Scalar(string sql)
     {
-        using var c = new NpgsqlConnection(_pg.ConnectionString());
+        // Outside the pool: PostgresClusterTests restarts the server without emptying the pool of this database.
+        using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_pg.ConnectionString()) { Pooling = false }.ConnectionString);
         c.Open();
         using var cmd = new NpgsqlCommand(sql, c);
         return cmd.ExecuteScalar();
