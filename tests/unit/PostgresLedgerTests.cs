@@ -127,6 +127,24 @@ public sealed class PostgresLedgerTests
     }
 
     [PostgresFact]
+    public async Task A_missing_privilege_says_which_grant_the_role_needs()
+    {
+        string db = "noschema_" + Guid.NewGuid().ToString("N").Substring(0, 8);
+        string cs = await _pg.CreateDatabaseAsync(db);
+        using (var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cs) { Pooling = false }.ConnectionString))
+        {
+            c.Open();
+            using var cmd = new NpgsqlCommand($"REVOKE CREATE ON DATABASE {db} FROM {_pg.Username}, PUBLIC", c);
+            cmd.ExecuteNonQuery();
+        }
+        var ex = Assert.Throws<LedgerException>(() =>
+            Ledgers.Open(LedgerLocation.Parse(_pg.Url(db), p => p), false, _pg.Username, PostgresLedgerContractTests.Secure(_pg.Password)));
+        Assert.Equal(LedgerProblem.Unavailable, ex.Problem);
+        Assert.Contains("CREATE SCHEMA \"bptb\" AUTHORIZATION", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(_pg.Url(db), ex.Message, StringComparison.Ordinal);
+    }
+
+    [PostgresFact]
     public void Npgsqls_connection_string_form_and_PGPASSWORD_work_too()
     {
         string schema = NewSchema();
