@@ -9,7 +9,7 @@ using Xunit;
 
 namespace AlipayBptb.Tests;
 
-/// <summary>The ledger's file: whose it is, which schema, what a damaged or read-only one does.</summary>
+/// <summary>The SQLite ledger's own file: a damaged one, a read-only one, schema 1 (the promises of every store: <see cref="LedgerContractTests"/>).</summary>
 public sealed class NotificationLedgerTests : IDisposable
 {
     private const string Md5Key = "k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4";
@@ -45,20 +45,6 @@ public sealed class NotificationLedgerTests : IDisposable
         using SqliteCommand cmd = c.CreateCommand();
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
-    }
-
-    [Fact]
-    public void Another_applications_database_is_refused_and_left_untouched()
-    {
-        Sql(Db(), "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);");
-        var ex = Assert.Throws<LedgerException>(() => new NotificationLedger(Db()));
-        Assert.Equal(LedgerProblem.NotALedger, ex.Problem);
-        Assert.Contains("customers", ex.Message, StringComparison.Ordinal);
-        using var c = new SqliteConnection($"Data Source={Db()};Pooling=False");
-        c.Open();
-        using SqliteCommand cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table';";
-        Assert.Equal(1L, (long)cmd.ExecuteScalar()!);
     }
 
     [Fact]
@@ -117,39 +103,53 @@ INSERT INTO invalid (file_name, notify_id, reason, seen) VALUES ('a.csv', 'x', '
         using var reopened = new NotificationLedger(Db(), readOnly: true);
         Assert.Equal(2, reopened.Status(null).Count());
     }
+}
 
-    [Fact]
-    public void A_ledger_from_a_newer_module_is_refused()
+/// <summary>The promises of every ledger store, kept by the SQLite file (a new file per test).</summary>
+public sealed class SqliteLedgerContractTests : LedgerContractTests, IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "bptb-ledger-" + Guid.NewGuid().ToString("N"));
+
+    public SqliteLedgerContractTests() => Directory.CreateDirectory(_dir);
+
+    private string Db => Path.Combine(_dir, "bptb.db");
+
+    public void Dispose()
     {
-        using (new NotificationLedger(Db()))
-        {
-        }
-        Sql(Db(), $"PRAGMA user_version = {NotificationLedger.SchemaVersion + 1};");
-        Assert.Equal(LedgerProblem.TooNew, Assert.Throws<LedgerException>(() => new NotificationLedger(Db())).Problem);
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, true);
     }
 
-    [Fact]
-    public void What_a_run_emitted_but_did_not_get_past_is_new_again_for_the_next_run_once_it_ended()
+    protected override ILedger Open(bool readOnly = false) => Ledgers.Open(LedgerLocation.Parse(Db, p => p), readOnly);
+
+    protected override void PutForeignTable() => Sql("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);");
+
+    protected override int TableCount() => (int)(long)Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table';")!;
+
+    protected override void SetSchemaVersion(int version) => Sql($"PRAGMA user_version = {version};");
+
+    protected override int StoredSchemaVersion() => (int)(long)Scalar("PRAGMA user_version;")!;
+
+    protected override void MakeSchema2() => Sql("DROP TABLE upload_row; DROP TABLE upload; PRAGMA user_version = 2;");
+
+    [Theory]
+    [InlineData(UploadRecord.Accepted, true)]
+    [InlineData(UploadRecord.Unknown, true)]
+    [InlineData(UploadRecord.Refused, false)]
+    [InlineData(UploadRecord.NotSent, false)]
+    public void Only_an_upload_Alipay_took_or_may_have_taken_blocks_the_batch(string state, bool blocks)
     {
-        NotificationResult[] batch = { Notification("n1", "a.csv"), Notification("n2", "b.csv"), Notification("n3", "c.csv") };
-        using (var first = new NotificationLedger(Db()))
-        {
-            first.Register(batch);
-            Assert.All(batch, r => Assert.True(r.IsNewEvent));
-            first.MarkPassed(1); // the action threw on the second
-        }
-        NotificationResult[] rerun = { Notification("n1", "a.csv"), Notification("n2", "b.csv"), Notification("n3", "c.csv") };
-        using (var second = new NotificationLedger(Db()))
-        {
-            second.Register(rerun);
-            Assert.Equal(new bool?[] { true, false, false }, rerun.Select(r => r.IsDuplicate).ToArray());
-            Assert.Equal(new bool?[] { false, true, true }, rerun.Select(r => r.IsNewEvent).ToArray());
-            // Still running, not past them: a third, concurrent run must not take them.
-            NotificationResult[] concurrent = { Notification("n2", "b.csv") };
-            using var third = new NotificationLedger(Db());
-            third.Register(concurrent);
-            Assert.True(concurrent[0].IsDuplicate);
-            Assert.False(concurrent[0].IsNewEvent);
-        }
+        Assert.Equal(blocks, new UploadRecord { State = state }.Blocks);
+    }
+
+    private void Sql(string sql) => Scalar(sql);
+
+    private object? Scalar(string sql)
+    {
+        using var c = new SqliteConnection($"Data Source={Db};Pooling=False");
+        c.Open();
+        using SqliteCommand cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
     }
 }

@@ -488,7 +488,7 @@ FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_nam
         return !alive;
     }
 
-    private static bool ProcessAlive(int pid, string started)
+    internal static bool ProcessAlive(int pid, string started)
     {
         try
         {
@@ -501,7 +501,7 @@ FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_nam
         }
     }
 
-    private static string ProcessStart(System.Diagnostics.Process p) =>
+    internal static string ProcessStart(System.Diagnostics.Process p) =>
         p.StartTime.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
 
     // When the callback happened: the receiver's time, else the notification's own notify_time (Beijing time,
