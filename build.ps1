@@ -33,9 +33,9 @@ param(
     [ValidateSet('core', 'pipeline', 'notifyverify', 'import', 'ledger', 'paymentfile')]
     [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import', 'ledger', 'paymentfile'),
 
-    # fuzz only: which targets (params, log, keys); all by default, one after the other.
-    [ValidateSet('params', 'log', 'keys', 'http')]
-    [string[]] $Fuzz = @('params', 'log', 'keys', 'http'),
+    # fuzz only: which targets (params, log, keys, http, paymentfile); all by default, one after the other.
+    [ValidateSet('params', 'log', 'keys', 'http', 'paymentfile')]
+    [string[]] $Fuzz = @('params', 'log', 'keys', 'http', 'paymentfile'),
 
     # fuzz only: how long afl-fuzz runs each target.
     [ValidateRange(1, 10080)]

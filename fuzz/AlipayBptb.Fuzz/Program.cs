@@ -53,8 +53,43 @@ public static class Targets
         "log" => Log,
         "keys" => Keys,
         "http" => Http,
+        "paymentfile" => PaymentFile,
         _ => null,
     };
+
+    /// <summary>
+    /// The payment-file checker on hostile bytes, read as each kind of file Alipay takes: it never throws, and what it
+    /// calls valid adds up (the count of rows, the total of the amounts), and writes back, through the writer, to a
+    /// file it calls valid again with the same rows and total.
+    /// </summary>
+    public static void PaymentFile(Stream input)
+    {
+        byte[] content = ReadAll(input);
+        foreach (string name in new[] { "fuzz.csv", "fuzz.xls", "fuzz.zip" })
+        {
+            AlipayBptb.Core.PaymentFiles.PaymentFileReport report = AlipayBptb.Core.PaymentFiles.PaymentFileChecker.Check(name, content);
+            Trace($"{name}: {report}");
+            if (!report.IsValid)
+            {
+                continue;
+            }
+            decimal sum = 0m;
+            foreach (AlipayBptb.Core.PaymentFiles.PaymentRow row in report.Rows)
+            {
+                sum += row.Amount;
+            }
+            if (report.Count != report.Rows.Count || report.Total != sum || report.Date == null || report.Email == null)
+            {
+                throw new FuzzInvariantException($"A valid file does not add up: count {report.Count} against {report.Rows.Count} rows, total {report.Total} against {sum}.");
+            }
+            byte[] again = AlipayBptb.Core.PaymentFiles.PaymentFileWriter.Write(report.Date.Value, report.Email, report.Rows);
+            AlipayBptb.Core.PaymentFiles.PaymentFileReport reread = AlipayBptb.Core.PaymentFiles.PaymentFileChecker.Check("again.csv", again);
+            if (!reread.IsValid || reread.Total != report.Total || reread.Rows.Count != report.Rows.Count)
+            {
+                throw new FuzzInvariantException($"A valid file written back does not check valid with the same rows: {reread}.");
+            }
+        }
+    }
 
     /// <summary>
     /// The receiver's request parsing: what a client sends on one connection (request lines, headers,

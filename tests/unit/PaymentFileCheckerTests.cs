@@ -46,6 +46,19 @@ public sealed class PaymentFileCheckerTests
     public void A_file_name_Alipay_refuses_is_reported(string name, string code)
         => Only(Check(Good(Detail()), name), null, null, code);
 
+    // Found by fuzzing (build.ps1 fuzz -Fuzz paymentfile): the check passed a NUL or a DEL inside a name, which the
+    // writer refuses; a name a person reads would not be the name paid.
+    [Theory]
+    [InlineData("王\u0000斌")]
+    [InlineData("王\u007F斌")]
+    [InlineData("王\u0004斌")]
+    [InlineData("王\u001B斌")]
+    public void A_hidden_character_in_a_payment_is_reported(string escaped)
+    {
+        string name = System.Text.RegularExpressions.Regex.Unescape(escaped);
+        Only(Check(Good(Detail(name: name))), 4, "收款银行户名", "HIDDEN_CHARACTER");
+    }
+
     [Fact]
     public void The_file_name_takes_at_most_100_characters()
     {
@@ -62,6 +75,7 @@ public sealed class PaymentFileCheckerTests
     [InlineData("2011112")]
     [InlineData("")]
     [InlineData("２０１１１１２３")]
+    [InlineData("00111123")] // the year 11: found by the fuzzer, where the writer refused what the check passed
     public void Row_2_date_must_be_yyyyMMdd(string date)
         => Only(Check(File(Summary(date: date), Detail())), 2, "日期", "REQUEST_PARAMS_ERROR");
 

@@ -238,8 +238,9 @@ public static class PaymentFileChecker
         // Row 2, the summary (spec 4.3, 8.1 REQUEST_PARAMS_ERROR and MONEY_FORMAT_ERROR).
         SheetRow sum = Row(1);
         string dateText = sum[DateColumn];
+        // A four-digit year from 1000 on: "00111123" parses as the year 11, which no batch is dated (and the writer refuses).
         if (dateText.Length == 8 && dateText.All(c => c >= '0' && c <= '9')
-            && DateTime.TryParseExact(dateText, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime date))
+            && DateTime.TryParseExact(dateText, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime date) && date.Year >= 1000)
         {
             summary.Date = date;
         }
@@ -334,6 +335,18 @@ public static class PaymentFileChecker
             {
                 problems.Add(n, null, "EXTRA_COLUMN",
                     $"Row {n} has a value in column {width}, past {PaymentFileColumns.Remark} (column 10): a comma inside a value splits it; remove commas from the values (rules 4-1).");
+            }
+            // A control or invisible character (a NUL, a bidi override, a zero-width space) makes the name or account
+            // a person reads differ from what is paid; the writer refuses them, and so does the check.
+            for (int col = 0; col < PaymentFileColumns.DetailHeader.Length; col++)
+            {
+                string cell = r[col];
+                int hidden = InputText.FindHidden(cell);
+                if (hidden >= 0)
+                {
+                    problems.Add(n, PaymentFileColumns.DetailHeader[col], "HIDDEN_CHARACTER",
+                        $"Row {n}, {PaymentFileColumns.DetailHeader[col]}: '{PaymentFieldRules.Show(cell)}' holds {InputText.DescribeHidden(cell, hidden)}, which has no place in a payment file: what a person reads is not what is paid; remove it.");
+                }
             }
             string bank = r[BankColumn];
             Fault(problems, n, PaymentFileColumns.SerialNumber, PaymentFieldRules.Serial(r[SerialColumn]));
