@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 
 namespace AlipayBptb.Core.Ledger;
 
@@ -56,4 +57,28 @@ public sealed class BatchStatus
     public DateTime FirstSeen { get; internal set; }
 
     public DateTime LastSeen { get; internal set; }
+
+    /// <summary>
+    /// A batch's state from what a ledger holds about it, by the same rules on every store: whether any return said
+    /// confirmed (<paramref name="returnConfirmed"/>, null when no return came) and the code of the return that decides,
+    /// and how many notifications of each kind came.
+    /// </summary>
+    internal static BatchStatus Decide(string fileName, bool? returnConfirmed, string? returnCode, long notifications,
+        long resultNotices, string? payDate, long unfreezeNotices, bool? notifyVerified)
+    {
+        // A notification comes only for a confirmed batch (spec 7.3): it confirms, whatever a return said.
+        bool? confirmed = returnConfirmed == true || notifications > 0 ? true : returnConfirmed;
+        return new BatchStatus
+        {
+            FileName = fileName,
+            Confirmed = confirmed,
+            // The code of the return that decided, never a failure's next to a confirmation.
+            ResultCode = confirmed == true && returnConfirmed != true ? null : returnCode,
+            ResultNotified = resultNotices > 0,
+            PayDate = payDate != null && DateTime.TryParseExact(payDate, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime d) ? d : null,
+            BalanceShort = unfreezeNotices > 0,
+            NotifyVerified = notifyVerified,
+            Notifications = (int)notifications,
+        };
+    }
 }

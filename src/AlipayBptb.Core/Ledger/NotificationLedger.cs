@@ -385,32 +385,18 @@ FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_nam
                 {
                     continue;
                 }
-                bool? returnSays = r.IsDBNull(1) ? null : r.GetInt64(1) == 1;
-                long notifications = r.GetInt64(2);
-                // A notification comes only for a confirmed batch (spec 7.3): it confirms, whatever a return said.
-                bool? confirmed = returnSays == true || notifications > 0 ? true : returnSays;
-                string? code = r.IsDBNull(3) ? null : r.GetString(3);
-                list.Add(new BatchStatus
-                {
-                    FileName = file,
-                    Confirmed = confirmed,
-                    // The code of the return that decided, never a failure's next to a confirmation.
-                    ResultCode = confirmed == true && returnSays != true ? null : code,
-                    ResultNotified = r.GetInt64(4) > 0,
-                    PayDate = r.IsDBNull(5) ? null : DateTime.TryParseExact(r.GetString(5), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime d) ? d : null,
-                    BalanceShort = r.GetInt64(6) > 0,
-                    NotifyVerified = r.IsDBNull(7) ? null : r.GetInt64(7) == 1,
-                    Notifications = (int)notifications,
-                    Duplicates = (int)r.GetInt64(8),
-                    Invalid = (int)r.GetInt64(9),
-                    FirstSeen = DateTime.Parse(r.GetString(10), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                    LastSeen = DateTime.Parse(r.GetString(11), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                    Upload = r.IsDBNull(12) ? null : r.GetString(12),
-                    UploadCode = r.IsDBNull(13) ? null : r.GetString(13),
-                    Uploaded = r.IsDBNull(14) ? null : DateTime.Parse(r.GetString(14), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                    Payments = r.IsDBNull(15) ? null : (int)r.GetInt64(15),
-                    Total = r.IsDBNull(16) ? null : decimal.Parse(r.GetString(16), CultureInfo.InvariantCulture),
-                });
+                BatchStatus status = BatchStatus.Decide(file, r.IsDBNull(1) ? null : r.GetInt64(1) == 1, r.IsDBNull(3) ? null : r.GetString(3),
+                    r.GetInt64(2), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetInt64(7) == 1);
+                status.Duplicates = (int)r.GetInt64(8);
+                status.Invalid = (int)r.GetInt64(9);
+                status.FirstSeen = DateTime.Parse(r.GetString(10), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+                status.LastSeen = DateTime.Parse(r.GetString(11), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+                status.Upload = r.IsDBNull(12) ? null : r.GetString(12);
+                status.UploadCode = r.IsDBNull(13) ? null : r.GetString(13);
+                status.Uploaded = r.IsDBNull(14) ? null : DateTime.Parse(r.GetString(14), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+                status.Payments = r.IsDBNull(15) ? null : (int)r.GetInt64(15);
+                status.Total = r.IsDBNull(16) ? null : decimal.Parse(r.GetString(16), CultureInfo.InvariantCulture);
+                list.Add(status);
             }
         }
         catch (SqliteException ex)

@@ -40,31 +40,18 @@ FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_nam
             {
                 continue;
             }
-            bool? returnSays = r.IsDBNull(1) ? null : r.GetInt32(1) == 1;
-            long notifications = r.GetInt64(2);
-            // A notification comes only for a confirmed batch (spec 7.3): it confirms, whatever a return said.
-            bool? confirmed = returnSays == true || notifications > 0 ? true : returnSays;
-            string? code = r.IsDBNull(3) ? null : r.GetString(3);
-            list.Add(new BatchStatus
-            {
-                FileName = file,
-                Confirmed = confirmed,
-                ResultCode = confirmed == true && returnSays != true ? null : code,
-                ResultNotified = r.GetInt64(4) > 0,
-                PayDate = r.IsDBNull(5) ? null : DateTime.TryParseExact(r.GetString(5), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime d) ? d : null,
-                BalanceShort = r.GetInt64(6) > 0,
-                NotifyVerified = r.IsDBNull(7) ? null : r.GetBoolean(7),
-                Notifications = (int)notifications,
-                Duplicates = (int)r.GetInt64(8),
-                Invalid = (int)r.GetInt64(9),
-                FirstSeen = Read(r, 10),
-                LastSeen = Read(r, 11),
-                Upload = r.IsDBNull(12) ? null : r.GetString(12),
-                UploadCode = r.IsDBNull(13) ? null : r.GetString(13),
-                Uploaded = r.IsDBNull(14) ? null : Read(r, 14),
-                Payments = r.IsDBNull(15) ? null : r.GetInt32(15),
-                Total = r.IsDBNull(16) ? null : r.GetDecimal(16),
-            });
+            BatchStatus status = BatchStatus.Decide(file, r.IsDBNull(1) ? null : r.GetInt32(1) == 1, r.IsDBNull(3) ? null : r.GetString(3),
+                r.GetInt64(2), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetBoolean(7));
+            status.Duplicates = (int)r.GetInt64(8);
+            status.Invalid = (int)r.GetInt64(9);
+            status.FirstSeen = Read(r, 10);
+            status.LastSeen = Read(r, 11);
+            status.Upload = r.IsDBNull(12) ? null : r.GetString(12);
+            status.UploadCode = r.IsDBNull(13) ? null : r.GetString(13);
+            status.Uploaded = r.IsDBNull(14) ? null : Read(r, 14);
+            status.Payments = r.IsDBNull(15) ? null : r.GetInt32(15);
+            status.Total = r.IsDBNull(16) ? null : r.GetDecimal(16);
+            list.Add(status);
         }
         return list;
     });
