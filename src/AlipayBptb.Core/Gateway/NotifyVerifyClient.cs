@@ -170,36 +170,9 @@ public sealed class NotifyVerifyClient
     // fill memory, and a body longer than the bound is known to be longer, so never "true". The verdict is taken on the
     // bytes, before any decoding: a reader that skips a BOM, or a Trim() that drops U+3000, would turn "\uFEFFtrue" or
     // "true\u3000" into "true".
-    //
-    // The token must bound the body too: a gateway that sends its headers and then stalls would otherwise hold the
-    // attempt (and the pipeline) for as long as the connection lives. ReadAsStreamAsync takes no token on
-    // netstandard2.0, and not every response stream heeds the token given to ReadAsync, so the token also disposes
-    // the response and the stream, which closes the connection and ends a read in progress; what that read throws
-    // is then reported as the cancellation it is.
     private static async Task<NotifyVerifyResponse> ReadAnswerAsync(string notifyId, HttpResponseMessage response, int attempt, CancellationToken cancellationToken)
     {
-        var buffer = new byte[MaxBodyBytes + 1];
-        int total = 0;
-        try
-        {
-            using CancellationTokenRegistration disposeResponse = cancellationToken.Register(static r => ((HttpResponseMessage)r!).Dispose(), response);
-            using Stream stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            using CancellationTokenRegistration disposeStream = cancellationToken.Register(static s => ((Stream)s!).Dispose(), stream);
-            while (total < buffer.Length)
-            {
-                int n = await stream.ReadAsync(buffer, total, buffer.Length - total, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-                total += n;
-            }
-        }
-        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
-        {
-            throw new OperationCanceledException("The attempt's time ran out while the body was read.", ex, cancellationToken);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
+        (byte[] buffer, int total) = await HttpAnswer.ReadBoundedAsync(response, MaxBodyBytes + 1, cancellationToken).ConfigureAwait(false);
 
         bool truncated = total > MaxBodyBytes;
         int length = truncated ? MaxBodyBytes : total;

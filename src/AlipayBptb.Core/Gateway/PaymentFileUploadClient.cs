@@ -114,7 +114,7 @@ public sealed class PaymentFileUploadClient
         {
             using HttpResponseMessage response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
             status = (int)response.StatusCode;
-            (byte[] body, int length) = await ReadAnswerAsync(response, attempt.Token).ConfigureAwait(false);
+            (byte[] body, int length) = await HttpAnswer.ReadBoundedAsync(response, MaxAnswerBytes, attempt.Token).ConfigureAwait(false);
             UploadAnswer answer = UploadAnswer.Parse(body, length, response.Content.Headers.ContentType?.CharSet, charset);
             if (status < 200 || status > 299)
             {
@@ -158,35 +158,6 @@ public sealed class PaymentFileUploadClient
             sb.Append(": ").Append(inner.Message);
         }
         return sb.ToString();
-    }
-
-    // As NotifyVerifyClient: bounded, and the attempt's token also disposes the response and its stream, so that a
-    // gateway that stalls inside its body cannot hold the attempt past its time.
-    private static async Task<(byte[] Body, int Length)> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[MaxAnswerBytes];
-        int total = 0;
-        try
-        {
-            using CancellationTokenRegistration disposeResponse = cancellationToken.Register(static r => ((HttpResponseMessage)r!).Dispose(), response);
-            using Stream stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            using CancellationTokenRegistration disposeStream = cancellationToken.Register(static s => ((Stream)s!).Dispose(), stream);
-            while (total < buffer.Length)
-            {
-                int n = await stream.ReadAsync(buffer, total, buffer.Length - total, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-                total += n;
-            }
-        }
-        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
-        {
-            throw new OperationCanceledException("The attempt's time ran out while the answer was read.", ex, cancellationToken);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
-        return (buffer, total);
     }
 
     // The body, and whether the handler began to write it: before that, at most the request's headers can have gone
