@@ -192,19 +192,17 @@ public sealed class SendBptbPaymentFileCommand : SigningKeyCmdlet, IDisposable
             UploadRecord? earlier = BatchUploads.Blocking(_ledger!, name, report.Content);
             if (earlier != null && !Force)
             {
-                bool sameName = UploadRecord.StemOf(earlier.FileName) == UploadRecord.StemOf(name);
-                string what = sameName ? "name (without its extension)" : "content";
                 string state = earlier.State == UploadRecord.Unknown
                     ? "its outcome is unknown: query the file's state with Alipay before anything else"
                     : "Alipay accepted it";
                 string id = earlier.State == UploadRecord.Unknown ? "UploadStateUnknown" : "AlreadyUploaded";
-                var ex = new InvalidOperationException($"'{name}' was not sent: the same {what} was uploaded as '{earlier.FileName}' on {earlier.Sent.ToLocalTime():yyyy-MM-dd HH:mm}, and {state}. A second upload is paid a second time (pay_file_confirm rules 4-1). Give -Force only when you know the first was not taken.");
+                var ex = new InvalidOperationException($"'{name}' was not sent: the same {earlier.SharedWith(name)} was uploaded as '{earlier.FileName}' on {earlier.Sent.ToLocalTime():yyyy-MM-dd HH:mm}, and {state}. A second upload is paid a second time (pay_file_confirm rules 4-1). Give -Force only when you know the first was not taken.");
                 WriteError(new ErrorRecord(ex, id, ErrorCategory.ResourceExists, path));
                 return false;
             }
             foreach (RepeatedPayment r in BatchUploads.Repeats(_ledger!, report))
             {
-                WriteWarning($"'{name}': payment {r.Row} repeats payment {r.OtherRow} of '{r.OtherFile}', which has no result yet: both would be paid.");
+                WriteWarning($"'{name}': {r}.");
             }
         }
         catch (LedgerException ex)

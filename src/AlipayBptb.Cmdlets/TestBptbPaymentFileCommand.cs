@@ -96,12 +96,12 @@ public sealed class TestBptbPaymentFileCommand : BptbCmdlet, IDisposable
             UploadRecord? earlier = BatchUploads.Blocking(_ledger!, report.FileName, report.Content);
             if (earlier != null)
             {
-                string same = UploadRecord.StemOf(earlier.FileName) == UploadRecord.StemOf(report.FileName) ? "name (without its extension)" : "content";
-                report.AddWarning($"The same {same} was uploaded as '{earlier.FileName}' on {earlier.Sent.ToLocalTime():yyyy-MM-dd HH:mm} ({earlier.State}): Alipay would pay it again (pay_file_confirm rules 4-1).");
+                report.AddWarning($"The same {earlier.SharedWith(report.FileName)} was uploaded as '{earlier.FileName}' on {earlier.Sent.ToLocalTime():yyyy-MM-dd HH:mm} ({earlier.State}): Alipay would pay it again (pay_file_confirm rules 4-1).");
             }
             foreach (RepeatedPayment r in BatchUploads.Repeats(_ledger!, report))
             {
-                report.AddWarning($"Payment {r.Row} repeats payment {r.OtherRow} of '{r.OtherFile}', which has no result yet: both would be paid.");
+                string repeat = r.ToString();
+                report.AddWarning(char.ToUpperInvariant(repeat[0]) + repeat.Substring(1) + ".");
             }
         }
         catch (LedgerException ex)

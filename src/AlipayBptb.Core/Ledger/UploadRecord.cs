@@ -45,6 +45,9 @@ public sealed class UploadRecord
 
     public DateTime? Answered { get; set; }
 
+    /// <summary>What <paramref name="fileName"/> shares with this upload: "name (without its extension)", else "content".</summary>
+    public string SharedWith(string fileName) => StemOf(FileName) == StemOf(fileName) ? "name (without its extension)" : "content";
+
     /// <summary>The stem of a file name: its name without the last extension, lower case (invariant).</summary>
     public static string StemOf(string fileName)
     {
@@ -70,4 +73,7 @@ public sealed class RepeatedPayment
 
     /// <summary>The repeated payment's place in <see cref="OtherFile"/> (1 = its first payment).</summary>
     public int OtherRow { get; }
+
+    /// <summary>"payment 2 repeats payment 5 of 'a.csv', which has no result yet: both would be paid".</summary>
+    public override string ToString() => $"payment {Row} repeats payment {OtherRow} of '{OtherFile}', which has no result yet: both would be paid";
 }
