@@ -76,20 +76,7 @@ public sealed class ConfirmRequestBuilder
             throw CharsetError(parameters, ex);
         }
 
-        // Parameters in sign-string order (ordinal by key), then sign and sign_type: the order a reader compares them in.
-        var ordered = new OrderedDictionary(9, StringComparer.Ordinal);
-        var keys = new string[parameters.Count];
-        for (int i = 0; i < keys.Length; i++)
-        {
-            keys[i] = parameters.KeyAt(i);
-        }
-        Array.Sort(keys, StringComparer.Ordinal);
-        foreach (string key in keys)
-        {
-            ordered.Add(key, parameters[key]);
-        }
-        ordered.Add("sign", sign);
-        ordered.Add("sign_type", _signer.SignType.ToString());
+        OrderedDictionary ordered = SignedParameters.Ordered(parameters, sign, _signer.SignType);
 
         var url = new StringBuilder(_gateway.AbsoluteUri.Length + 512);
         url.Append(_gateway.AbsoluteUri).Append('?');

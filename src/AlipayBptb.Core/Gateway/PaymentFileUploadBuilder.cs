@@ -122,19 +122,7 @@ public sealed class PaymentFileUploadBuilder
             throw CharsetError(fileName, parameters, ex);
         }
 
-        var ordered = new OrderedDictionary(12, StringComparer.Ordinal);
-        var keys = new string[parameters.Count];
-        for (int i = 0; i < keys.Length; i++)
-        {
-            keys[i] = parameters.KeyAt(i);
-        }
-        Array.Sort(keys, StringComparer.Ordinal);
-        foreach (string key in keys)
-        {
-            ordered.Add(key, parameters[key]);
-        }
-        ordered.Add("sign", sign);
-        ordered.Add("sign_type", _signer.SignType.ToString());
+        OrderedDictionary ordered = SignedParameters.Ordered(parameters, sign, _signer.SignType);
 
         string boundary = NewBoundary(content);
         byte[] body = Multipart(ordered, boundary, nameBytes, content);
