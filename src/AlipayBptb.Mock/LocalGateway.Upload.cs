@@ -296,7 +296,7 @@ public sealed partial class LocalGateway
             var parts = new List<UploadPart>();
             // The first delimiter has no CRLF before it when it opens the body.
             byte[] first = Encoding.ASCII.GetBytes("--" + boundary);
-            int at = IndexOf(body, length, first, 0);
+            int at = MultipartForm.IndexOf(body, length, first, 0);
             if (at < 0)
             {
                 return null;
@@ -308,8 +308,8 @@ public sealed partial class LocalGateway
                 {
                     return parts; // the closing delimiter
                 }
-                int headEnd = IndexOf(body, length, Encoding.ASCII.GetBytes("\r\n\r\n"), start);
-                int next = IndexOf(body, length, delimiter, start);
+                int headEnd = MultipartForm.IndexOf(body, length, Encoding.ASCII.GetBytes("\r\n\r\n"), start);
+                int next = MultipartForm.IndexOf(body, length, delimiter, start);
                 if (headEnd < 0 || next < 0 || headEnd > next)
                 {
                     return null;
@@ -364,21 +364,5 @@ public sealed partial class LocalGateway
             return null;
         }
 
-        private static int IndexOf(byte[] haystack, int length, byte[] needle, int from)
-        {
-            for (int i = from; i + needle.Length <= length; i++)
-            {
-                int j = 0;
-                while (j < needle.Length && haystack[i + j] == needle[j])
-                {
-                    j++;
-                }
-                if (j == needle.Length)
-                {
-                    return i;
-                }
-            }
-            return -1;
-        }
     }
 }

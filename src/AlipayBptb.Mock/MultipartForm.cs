@@ -123,7 +123,8 @@ internal static class MultipartForm
         return null;
     }
 
-    private static int IndexOf(byte[] haystack, int length, byte[] needle, int from)
+    /// <summary>Where <paramref name="needle"/> first stands in the first <paramref name="length"/> bytes, from <paramref name="from"/>; -1 if nowhere.</summary>
+    internal static int IndexOf(byte[] haystack, int length, byte[] needle, int from)
     {
         for (int i = from; i + needle.Length <= length; i++)
         {
