@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation;
+using System.Threading.Tasks;
 using AlipayBptb.Core.Ledger;
 using AlipayBptb.Core.Notifications;
 
@@ -11,12 +13,24 @@ namespace AlipayBptb.Cmdlets;
 /// A result counts as handled only once the rest of the pipeline has got past it: a run that is killed or
 /// stopped before that leaves it to the next run, which emits it as new again (at least once).
 /// </summary>
+/// <remarks>
+/// The ledger writes on a thread of its own, one batch behind the pipeline: while batch N commits, the commands
+/// upstream read and verify batch N+1 on the pipeline's thread, and batch N-1's results go downstream. Results still
+/// go on in their order, each only after its batch committed, and are marked handled only after they went on.
+/// </remarks>
 [Cmdlet(VerbsLifecycle.Register, "BptbNotification")]
 [OutputType(typeof(NotificationResult))]
 public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
 {
-    private const int BatchSize = 2000;
-    private readonly List<NotificationResult> _batch = new(BatchSize);
+    // Large: a commit writes every page its batch changed, and the file-name index's pages are spread over the
+    // whole ledger, so ten small transactions write nearly ten times what one large one does. At most three
+    // batches are held at once (being read, being written, going downstream): memory stays flat over any log.
+    private const int BatchSize = 20000;
+
+    private readonly ConcurrentQueue<string> _warnings = new();
+    private List<NotificationResult> _collecting = new(BatchSize);
+    private InFlight? _inFlight;
+    private Task _writer = Task.CompletedTask; // the last operation queued for the ledger's thread
     private ILedger? _ledger;
 
     // Not Mandatory: the binder re-checks mandatory parameters for every pipeline object (see Test-BptbNotification).
@@ -41,21 +55,18 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
         switch (InputObject?.BaseObject)
         {
             case NotificationResult result:
-                _batch.Add(result);
-                if (_batch.Count >= BatchSize)
+                _collecting.Add(result);
+                if (_collecting.Count >= BatchSize)
                 {
-                    Flush();
+                    Submit();
                 }
                 break;
             case NotifyVerifyResult verify:
-                try
-                {
-                    _ledger!.RecordVerification(verify.NotifyId, verify.Verified, verify.Response);
-                }
-                catch (LedgerException failed)
-                {
-                    ThrowTerminatingError(LedgerError(failed, ErrorCategory.WriteError));
-                }
+                // Its place in the output is after every result before it: those go first.
+                Submit();
+                Emit();
+                Task recorded = Queue(() => _ledger!.RecordVerification(verify.NotifyId, verify.Verified, verify.Response));
+                Await(recorded);
                 WriteObject(verify);
                 break;
             default:
@@ -63,36 +74,65 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
                 WriteError(new ErrorRecord(ex, "NotANotification", ErrorCategory.InvalidType, InputObject));
                 break;
         }
+        ReportWarnings();
     }
 
     protected override void EndProcessing()
     {
-        Flush();
+        Submit();
+        Emit();
+        try
+        {
+            _writer.Wait(); // the last MarkPassed
+        }
+        catch (AggregateException)
+        {
+            // MarkPassed reports its own failures as warnings; nothing else is queued without being awaited.
+        }
+        ReportWarnings();
         Dispose();
+    }
+
+    // Hands the batch being collected to the ledger's thread, then sends the one before it downstream meanwhile.
+    private void Submit()
+    {
+        if (_collecting.Count == 0)
+        {
+            return;
+        }
+        List<NotificationResult> batch = _collecting;
+        _collecting = new List<NotificationResult>(BatchSize);
+        Task<long> registered = Queue(() => _ledger!.Register(batch));
+        InFlight? previous = _inFlight;
+        _inFlight = new InFlight(batch, registered);
+        if (previous != null)
+        {
+            Emit(previous);
+        }
+    }
+
+    private void Emit()
+    {
+        InFlight? last = _inFlight;
+        _inFlight = null;
+        if (last != null)
+        {
+            Emit(last);
+        }
     }
 
     // Results go on only after their transaction committed: what a script sees as registered is on disk.
     // WriteObject returns once the downstream commands have processed the object (an action in
     // ForEach-Object has run), so the results it returned for are the ones marked handled; one whose action
     // threw, and every result after it, stay pending for the next run.
-    private void Flush()
+    private void Emit(InFlight batch)
     {
-        if (_batch.Count == 0)
-        {
-            return;
-        }
-        try
-        {
-            _ledger!.Register(_batch);
-        }
-        catch (LedgerException ex)
-        {
-            ThrowTerminatingError(LedgerError(ex, ErrorCategory.WriteError));
-        }
+        long last = Await(batch.Registered);
+        long first = last - batch.Results.Count + 1;
         int passed = 0;
         try
         {
-            foreach (NotificationResult r in _batch)
+            foreach (NotificationResult r in batch.Results)
             {
                 WriteObject(r);
                 passed++;
@@ -100,22 +140,92 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
         }
         finally
         {
-            _batch.Clear();
-            try
+            long through = first - 1 + passed;
+            if (passed > 0)
             {
-                _ledger!.MarkPassed(passed);
-            }
-            catch (LedgerException ex)
-            {
-                // Not marked: the next run emits these again, which at-least-once allows.
-                WriteWarning(ex.Message);
+                Queue(() =>
+                {
+                    try
+                    {
+                        _ledger!.MarkPassed(through);
+                    }
+                    catch (LedgerException ex)
+                    {
+                        // Not marked: the next run emits these again, which at-least-once allows.
+                        _warnings.Enqueue(ex.Message);
+                    }
+                });
             }
         }
     }
 
+    // The ledger's operations run one at a time, in the order queued, off the pipeline's thread.
+    private Task<T> Queue<T>(Func<T> operation)
+    {
+        Task<T> next = _writer.ContinueWith(_ => operation(), TaskScheduler.Default);
+        _writer = next;
+        return next;
+    }
+
+    private Task Queue(Action operation) => Queue(() =>
+    {
+        operation();
+        return true;
+    });
+
+    private T Await<T>(Task<T> task)
+    {
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (LedgerException ex)
+        {
+            ThrowTerminatingError(LedgerError(ex, ErrorCategory.WriteError));
+            throw; // not reached: ThrowTerminatingError throws
+        }
+    }
+
+    private void Await(Task task) => Await(task.ContinueWith(t =>
+    {
+        t.GetAwaiter().GetResult();
+        return true;
+    }, TaskScheduler.Default));
+
+    private void ReportWarnings()
+    {
+        while (_warnings.TryDequeue(out string? message))
+        {
+            WriteWarning(message);
+        }
+    }
+
+    // Stopped or failed mid-run: the ledger's thread finishes what it is doing before the ledger closes, and what
+    // was registered but not emitted stays claimed by this run, which the next run takes over once this one ended.
     public void Dispose()
     {
+        try
+        {
+            _writer.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Reported where it was awaited, or left to the next run.
+        }
         _ledger?.Dispose();
         _ledger = null;
+    }
+
+    private sealed class InFlight
+    {
+        public InFlight(List<NotificationResult> results, Task<long> registered)
+        {
+            Results = results;
+            Registered = registered;
+        }
+
+        public List<NotificationResult> Results { get; }
+
+        public Task<long> Registered { get; }
     }
 }

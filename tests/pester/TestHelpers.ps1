@@ -8,7 +8,8 @@ $script:ModulePath = if ($env:ALIPAYBPTB_MODULE) { $env:ALIPAYBPTB_MODULE } else
 # Writes $Count MD5-signed bptb notifications, one query string a line, numbered from $Start (notify ids
 # and file names follow the number), signed here with .NET's MD5, independently of the module.
 function New-NotificationLog {
-    param([Parameter(Mandatory)][string] $Path, [int] $Start = 1, [int] $Count = 1000, [string] $Key = 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4')
+    # -Files: how many payment files the notifications spread over (0: a file of its own for each).
+    param([Parameter(Mandatory)][string] $Path, [int] $Start = 1, [int] $Count = 1000, [string] $Key = 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4', [int] $Files = 0)
     if (-not ('BptbTestLog' -as [type])) {
         Add-Type -TypeDefinition @'
 using System;
@@ -17,7 +18,7 @@ using System.Security.Cryptography;
 using System.Text;
 public static class BptbTestLog
 {
-    public static void Write(string path, int start, int count, string key)
+    public static void Write(string path, int start, int count, string key, int files)
     {
         using (var w = new StreamWriter(path, false, new UTF8Encoding(false)))
         {
@@ -25,7 +26,7 @@ public static class BptbTestLog
             for (int i = start; i < start + count; i++)
             {
                 string id = "n" + i.ToString("D10");
-                string file = "batch-" + i.ToString("D7") + ".csv";
+                string file = "batch-" + (files > 0 ? i % files : i).ToString("D7") + ".csv";
                 string signString = "file_name=" + file + "&flag=bptb_result_file&notify_id=" + id + "&notify_time=2026-11-25 10:00:00&notify_type=bptb_result_notify&pay_date=20261125";
                 string sign = Convert.ToHexString(MD5.HashData(Encoding.UTF8.GetBytes(signString + key))).ToLowerInvariant();
                 w.WriteLine("notify_type=bptb_result_notify&notify_time=2026-11-25+10%3A00%3A00&notify_id=" + id + "&pay_date=20261125&flag=bptb_result_file&file_name=" + file + "&sign_type=MD5&sign=" + sign);
@@ -35,7 +36,7 @@ public static class BptbTestLog
 }
 '@
     }
-    [BptbTestLog]::Write($Path, $Start, $Count, $Key)
+    [BptbTestLog]::Write($Path, $Start, $Count, $Key, $Files)
 }
 
 # Signs a callback's parameters (given unencoded, key=value&...) with the test MD5 key, independently of the

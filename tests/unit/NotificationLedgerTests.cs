@@ -103,6 +103,48 @@ INSERT INTO invalid (file_name, notify_id, reason, seen) VALUES ('a.csv', 'x', '
         using var reopened = new NotificationLedger(Db(), readOnly: true);
         Assert.Equal(2, reopened.Status(null).Count());
     }
+
+    [Fact]
+    public void A_ledger_of_schema_3_moves_its_callbacks_to_the_table_of_schema_4_with_their_claims()
+    {
+        using (var ledger = new NotificationLedger(Db()))
+        {
+            NotificationResult[] batch = { Notification("n1", "a.csv"), Notification("n2", "b.csv") };
+            ledger.MarkPassed(ledger.Register(batch) - 1); // n1 handled; n2 emitted, never got past
+        }
+        // Schema 3's callback table, ordered by its key.
+        Sql(Db(), @"
+CREATE TABLE callback_v4 AS SELECT * FROM callback;
+DROP TABLE callback;
+CREATE TABLE callback (
+    key TEXT PRIMARY KEY, kind TEXT NOT NULL, notify_id TEXT, notify_type TEXT, file_name TEXT, result_code TEXT, is_success INTEGER,
+    pay_date TEXT, notify_time TEXT, source TEXT, line INTEGER, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, seen INTEGER NOT NULL,
+    occurrence INTEGER, received TEXT, run INTEGER, seq INTEGER) WITHOUT ROWID;
+CREATE INDEX callback_file ON callback(file_name);
+INSERT INTO callback SELECT * FROM callback_v4;
+DROP TABLE callback_v4;
+PRAGMA user_version = 3;");
+        using (var readOnly = new NotificationLedger(Db(), readOnly: true))
+        {
+            Assert.Equal(2, readOnly.Status(null).Count()); // read as it is, without upgrading
+        }
+        using (var ledger = new NotificationLedger(Db()))
+        {
+            NotificationResult[] rerun = { Notification("n1", "a.csv"), Notification("n2", "b.csv"), Notification("n3", "c.csv") };
+            ledger.Register(rerun);
+            Assert.Equal(new bool?[] { true, false, false }, rerun.Select(r => r.IsDuplicate).ToArray());
+            Assert.Equal(new bool?[] { false, true, true }, rerun.Select(r => r.IsNewEvent).ToArray());
+        }
+        using var check = new SqliteConnection($"Data Source={Db()};Pooling=False");
+        check.Open();
+        using SqliteCommand c = check.CreateCommand();
+        c.CommandText = "SELECT (SELECT sql FROM sqlite_master WHERE name = 'callback') || ' | ' || (SELECT COUNT(*) FROM sqlite_master WHERE name = 'callback_file') || ' | ' || (SELECT COUNT(*) FROM callback);";
+        string shape = (string)c.ExecuteScalar()!;
+        Assert.DoesNotContain("WITHOUT ROWID", shape, StringComparison.Ordinal);
+        Assert.EndsWith("| 1 | 3", shape, StringComparison.Ordinal);
+        c.CommandText = "PRAGMA user_version;";
+        Assert.Equal(4L, (long)c.ExecuteScalar()!);
+    }
 }
 
 /// <summary>The promises of every ledger store, kept by the SQLite file (a new file per test).</summary>
@@ -129,6 +171,8 @@ public sealed class SqliteLedgerContractTests : LedgerContractTests, IDisposable
     protected override void SetSchemaVersion(int version) => Sql($"PRAGMA user_version = {version};");
 
     protected override int StoredSchemaVersion() => (int)(long)Scalar("PRAGMA user_version;")!;
+
+    protected override int CurrentSchemaVersion => NotificationLedger.SchemaVersion;
 
     protected override void MakeSchema2() => Sql("DROP TABLE upload_row; DROP TABLE upload; PRAGMA user_version = 2;");
 

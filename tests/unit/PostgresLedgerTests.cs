@@ -48,6 +48,8 @@ public sealed class PostgresLedgerContractTests : LedgerContractTests
 
     protected override int StoredSchemaVersion() => int.Parse((string)Scalar($"SELECT value FROM {_schema}.ledger_meta WHERE key = 'schema_version'")!, System.Globalization.CultureInfo.InvariantCulture);
 
+    protected override int CurrentSchemaVersion => PostgresLedger.SchemaVersion;
+
     protected override void MakeSchema2()
     {
         Sql($"DROP TABLE {_schema}.upload_row; DROP TABLE {_schema}.upload;");
@@ -172,12 +174,10 @@ public sealed class PostgresLedgerTests
         using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
         using ILedger ledger = Open(schema);
         NotificationResult[] one = Batch(v, 0, 100);
-        ledger.Register(one);
-        ledger.MarkPassed(100);
+        ledger.MarkPassed(ledger.Register(one));
         await _pg.RestartAsync("immediate");
         NotificationResult[] two = Batch(v, 50, 100);
-        ledger.Register(two); // the ledger's connection died with the server: the batch runs on a fresh one
-        ledger.MarkPassed(100);
+        ledger.MarkPassed(ledger.Register(two)); // the ledger's connection died with the server: the batch runs on a fresh one
         Assert.All(one, r => Assert.False(r.IsDuplicate));
         Assert.Equal(50, two.Count(r => r.IsDuplicate == true));
         Assert.Equal(150, ledger.Status(null).Sum(s => s.Notifications));
@@ -235,8 +235,7 @@ public sealed class PostgresLedgerTests
             for (int i = 0; i < input.Length; i += 2000)
             {
                 NotificationResult[] batch = input.Skip(i).Take(2000).ToArray();
-                ledger.Register(batch);
-                ledger.MarkPassed(batch.Length);
+                ledger.MarkPassed(ledger.Register(batch));
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
         Task.WaitAll(writers);
@@ -264,8 +263,7 @@ public sealed class PostgresLedgerTests
                 var sw = Stopwatch.StartNew();
                 for (int i = 0; i < all.Length; i += 2000)
                 {
-                    ledger.Register(new ArraySegment<NotificationResult>(all, i, 2000));
-                    ledger.MarkPassed(2000);
+                    ledger.MarkPassed(ledger.Register(new ArraySegment<NotificationResult>(all, i, 2000)));
                 }
                 return all.Length / sw.Elapsed.TotalSeconds;
             }

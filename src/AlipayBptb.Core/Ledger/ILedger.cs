@@ -17,12 +17,16 @@ public interface ILedger : IDisposable
 
     /// <summary>
     /// Records a batch in one transaction and marks each result: <c>IsDuplicate</c>, <c>IsNewEvent</c>, <c>FirstSeen</c>.
-    /// Results marked new are claimed by this run until <see cref="MarkPassed"/> reports them handled.
+    /// Results marked new are claimed by this run until <see cref="MarkPassed"/> reports them handled. The run numbers
+    /// its results 1, 2, 3... in the order registered; returns the number of the batch's last result.
     /// </summary>
-    void Register(IReadOnlyList<NotificationResult> batch);
+    long Register(IReadOnlyList<NotificationResult> batch);
 
-    /// <summary>Marks the first <paramref name="count"/> results of the last registered batch as handled.</summary>
-    void MarkPassed(int count);
+    /// <summary>
+    /// Marks this run's results up to number <paramref name="through"/> (see <see cref="Register"/>) as handled: no later
+    /// run emits them as new again. A number below one already marked changes nothing.
+    /// </summary>
+    void MarkPassed(long through);
 
     /// <summary>Keeps notify_verify's answer for a notify id.</summary>
     void RecordVerification(string notifyId, bool verified, string response);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Text;
 using AlipayBptb.Core.Notifications;
 using Microsoft.Data.Sqlite;
 
@@ -25,16 +26,16 @@ public sealed partial class NotificationLedger : ILedger
     public const int ApplicationId = 0x42505442;
 
     /// <summary>The schema this code writes (<c>PRAGMA user_version</c>).</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     private const string Schema = @"
 CREATE TABLE IF NOT EXISTS callback (
-    key TEXT PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
     kind TEXT NOT NULL,
     notify_id TEXT, notify_type TEXT, file_name TEXT, result_code TEXT, is_success INTEGER,
     pay_date TEXT, notify_time TEXT, source TEXT, line INTEGER,
     first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, seen INTEGER NOT NULL,
-    occurrence INTEGER, received TEXT, run INTEGER, seq INTEGER) WITHOUT ROWID;
+    occurrence INTEGER, received TEXT, run INTEGER, seq INTEGER);
 CREATE INDEX IF NOT EXISTS callback_file ON callback(file_name);
 CREATE TABLE IF NOT EXISTS sighting (occurrence INTEGER PRIMARY KEY, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS invalid (
@@ -65,10 +66,12 @@ CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
 
     private SqliteConnection _connection;
     private readonly Dictionary<long, bool> _liveRuns = new();
+    private readonly SettledEvents _settled = new();
     private SqliteTransaction? _transaction; // the one in progress, which Microsoft.Data.Sqlite wants on every command
     private long? _run;
     private long _seq;
-    private int _lastBatchCount;
+    private DateTime _lastReceived;
+    private string? _lastReceivedText;
 
     /// <summary>Opens (and with <paramref name="readOnly"/> false, creates or upgrades) the ledger at <paramref name="path"/>.</summary>
     public NotificationLedger(string path, bool readOnly = false)
@@ -102,6 +105,7 @@ CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
             }
             Execute("PRAGMA journal_mode = WAL;");
             Execute("PRAGMA synchronous = NORMAL;");
+            Execute("PRAGMA wal_autocheckpoint = 16384;");
             // 32 MiB of page cache (SQLite's default is 2): the key indexes of a million callbacks stay in
             // memory, where the default cache spilled them and every insert read pages back.
             Execute("PRAGMA cache_size = -32768;");
@@ -146,15 +150,22 @@ CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
     /// <c>IsNewEvent</c> (its batch event was not), <c>FirstSeen</c>. Results marked new are claimed by this
     /// run until <see cref="MarkPassed"/> reports them handled. Invalid results are counted, never keyed.
     /// </summary>
-    public void Register(IReadOnlyList<NotificationResult> batch)
+    public long Register(IReadOnlyList<NotificationResult> batch)
     {
         try
         {
             RegisterBatch(batch);
+            return _seq;
         }
         catch (SqliteException ex)
         {
+            _settled.Clear(); // what the rolled-back batch settled is not on disk
             throw LedgerException.From(Path, ex);
+        }
+        catch
+        {
+            _settled.Clear();
+            throw;
         }
     }
 
@@ -257,7 +268,6 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
             r.IsNewEvent = RegisterEvent(tx, r, key, received, now, run, seq, insertEvent, existingEvent, takeOverEvent, confirmedAlready);
         }
         _seq = batchStart + batch.Count;
-        _lastBatchCount = batch.Count;
         using (SqliteCommand beat = Command(tx, "UPDATE run SET heartbeat = $a WHERE id = $b;"))
         {
             Run(beat, now, run);
@@ -273,6 +283,10 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
             return false;
         }
         string name = e.ToString();
+        if (_settled.Contains(r.FileName, name))
+        {
+            return false;
+        }
         // A failure that comes after the batch was confirmed (a second confirmation, a replayed old return)
         // undoes nothing: it is no event to act on.
         if (e == BatchEvent.ConfirmFailed)
@@ -292,6 +306,7 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
         insertEvent.Integer(7, seq);
         if (insertEvent.Execute() == 1)
         {
+            _settled.Add(r.FileName, name);
             return true;
         }
         existingEvent.Parameters[0].Value = r.FileName;
@@ -304,28 +319,33 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
             claimant = row.IsDBNull(0) ? null : row.GetInt64(0);
             claimSeq = row.IsDBNull(1) ? 0 : row.GetInt64(1);
         }
-        if (!IsAbandoned(tx, claimant, claimSeq, run))
+        switch (Claim(tx, claimant, claimSeq, run))
         {
-            return false;
+            case ClaimState.Settled:
+                _settled.Add(r.FileName, name);
+                return false;
+            case ClaimState.Live:
+                return false;
         }
         Run(takeOverEvent, r.FileName, name, run, seq);
+        _settled.Add(r.FileName, name);
         return true;
     }
 
     /// <summary>
-    /// Reports that the downstream pipeline got past the first <paramref name="count"/> results of the last
-    /// registered batch: their claims become handled, and no later run emits them as new again.
+    /// Reports that the downstream pipeline got past this run's results up to number <paramref name="through"/>:
+    /// their claims become handled, and no later run emits them as new again.
     /// </summary>
-    public void MarkPassed(int count)
+    public void MarkPassed(long through)
     {
-        if (_run == null || count <= 0)
+        if (_run == null || through <= 0)
         {
             return;
         }
         try
         {
             using SqliteCommand c = Command(null, "UPDATE run SET passed = MAX(passed, $a), heartbeat = $c WHERE id = $b;");
-            Run(c, _seq - _lastBatchCount + count, _run, DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture));
+            Run(c, Math.Min(through, _seq), _run, DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture));
         }
         catch (SqliteException ex)
         {
@@ -443,26 +463,29 @@ FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_nam
         return _run.Value;
     }
 
-    private bool IsAbandoned(SqliteTransaction tx, long? claimant, long seq, long me)
+    private bool IsAbandoned(SqliteTransaction tx, long? claimant, long seq, long me) =>
+        Claim(tx, claimant, seq, me) == ClaimState.Abandoned;
+
+    private ClaimState Claim(SqliteTransaction tx, long? claimant, long seq, long me)
     {
         if (claimant is not long other || other == me)
         {
-            return false;
+            return ClaimState.Settled;
         }
         using SqliteCommand c = Command(tx, "SELECT host, pid, process_started, heartbeat, passed, ended FROM run WHERE id = $a;");
         c.Parameters[0].Value = claimant;
         using SqliteDataReader r = c.ExecuteReader();
         if (!r.Read())
         {
-            return true;
+            return ClaimState.Abandoned;
         }
         if (r.GetInt64(4) >= seq)
         {
-            return false; // handled: the run got past it
+            return ClaimState.Settled; // handled: the run got past it
         }
         if (r.GetInt64(5) == 1)
         {
-            return true;
+            return ClaimState.Abandoned;
         }
         if (!_liveRuns.TryGetValue(other, out bool alive))
         {
@@ -471,7 +494,7 @@ FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_nam
                 : DateTime.UtcNow - DateTime.Parse(r.GetString(3), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) < ForeignRunLease;
             _liveRuns[other] = alive;
         }
-        return !alive;
+        return alive ? ClaimState.Live : ClaimState.Abandoned;
     }
 
     internal static bool ProcessAlive(int pid, string started)
@@ -491,18 +514,20 @@ FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_nam
         p.StartTime.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
 
     // When the callback happened: the receiver's time, else the notification's own notify_time (Beijing time,
-    // UTC+8, spec 6.2), else now.
-    private static string Received(NotificationResult r, string now)
+    // UTC+8, spec 6.2), else now. Neighbouring lines of a log share their second: the last text is kept.
+    private string Received(NotificationResult r, string now)
     {
-        if (r.Received is DateTime received)
+        DateTime? at = r.Received ?? (r.NotifyTime is DateTime sent ? DateTime.SpecifyKind(sent.AddHours(-8), DateTimeKind.Utc) : null);
+        if (at is not DateTime time)
         {
-            return received.ToString("o", CultureInfo.InvariantCulture);
+            return now;
         }
-        if (r.NotifyTime is DateTime sent)
+        if (time != _lastReceived || time.Kind != _lastReceived.Kind || _lastReceivedText == null)
         {
-            return DateTime.SpecifyKind(sent.AddHours(-8), DateTimeKind.Utc).ToString("o", CultureInfo.InvariantCulture);
+            _lastReceived = time;
+            _lastReceivedText = time.ToString("o", CultureInfo.InvariantCulture);
         }
-        return now;
+        return _lastReceivedText;
     }
 
     // True when the file is empty (a new ledger); throws when it is another application's database.
@@ -565,7 +590,23 @@ ALTER TABLE callback ADD COLUMN seq INTEGER;
 UPDATE callback SET received = first_seen;
 ALTER TABLE invalid RENAME TO invalid_v1;");
         }
+        // Schema 3 → 4: callbacks move from a table ordered by key (WITHOUT ROWID) to one in insertion order with a
+        // unique index on the key. Alipay's notify ids are random: each new one landed in a random page of the
+        // table's full rows, where now only the index's short entries do (2.5 times faster over 300,000 rows).
+        if (!empty && from < 4)
+        {
+            Execute("DROP INDEX IF EXISTS callback_file; ALTER TABLE callback RENAME TO callback_v3;");
+        }
         Execute(Schema);
+        if (!empty && from < 4)
+        {
+            Execute(@"
+INSERT INTO callback (key, kind, notify_id, notify_type, file_name, result_code, is_success, pay_date, notify_time, source, line,
+    first_seen, last_seen, seen, occurrence, received, run, seq)
+SELECT key, kind, notify_id, notify_type, file_name, result_code, is_success, pay_date, notify_time, source, line,
+    first_seen, last_seen, seen, occurrence, received, run, seq FROM callback_v3 ORDER BY first_seen;
+DROP TABLE callback_v3;");
+        }
         if (!empty && from < 2)
         {
             Execute(@"
@@ -624,6 +665,7 @@ INSERT OR IGNORE INTO event (file_name, event, key, received, first_seen)
     {
         private readonly SQLitePCL.sqlite3 _db;
         private readonly SQLitePCL.sqlite3_stmt _stmt;
+        private byte[] _utf8 = new byte[256];
 
         public RawStatement(SQLitePCL.sqlite3 db, string sql)
         {
@@ -631,8 +673,23 @@ INSERT OR IGNORE INTO event (file_name, event, key, received, first_seen)
             Check(SQLitePCL.raw.sqlite3_prepare_v2(db, sql, out _stmt));
         }
 
-        public void Text(int index, string? value) =>
-            Check(value == null ? SQLitePCL.raw.sqlite3_bind_null(_stmt, index) : SQLitePCL.raw.sqlite3_bind_text(_stmt, index, value));
+        // Encoded into one reused buffer (SQLite copies it): the string overload allocates an array per value. An
+        // empty span would reach SQLite as a null pointer, which binds NULL: "" takes the string overload.
+        public void Text(int index, string? value)
+        {
+            if (value == null || value.Length == 0)
+            {
+                Check(value == null ? SQLitePCL.raw.sqlite3_bind_null(_stmt, index) : SQLitePCL.raw.sqlite3_bind_text(_stmt, index, value));
+                return;
+            }
+            int most = Encoding.UTF8.GetMaxByteCount(value.Length);
+            if (_utf8.Length < most)
+            {
+                _utf8 = new byte[Math.Max(most, 2 * _utf8.Length)];
+            }
+            int length = Encoding.UTF8.GetBytes(value, 0, value.Length, _utf8, 0);
+            Check(SQLitePCL.raw.sqlite3_bind_text(_stmt, index, new ReadOnlySpan<byte>(_utf8, 0, length)));
+        }
 
         public void Integer(int index, long? value) =>
             Check(value == null ? SQLitePCL.raw.sqlite3_bind_null(_stmt, index) : SQLitePCL.raw.sqlite3_bind_int64(_stmt, index, value.Value));

@@ -17,25 +17,24 @@ internal sealed partial class PostgresLedger
     private readonly Dictionary<long, bool> _liveRuns = new();
     private long? _run;
     private long _seq;
-    private int _lastBatchCount;
 
-    public void Register(IReadOnlyList<NotificationResult> batch)
+    public long Register(IReadOnlyList<NotificationResult> batch)
     {
         long run = EnsureRun();
         long batchStart = _seq;
         DateTime now = Utc(DateTime.UtcNow);
         Do(c => RegisterBatch(c, batch, run, batchStart, now));
         _seq = batchStart + batch.Count;
-        _lastBatchCount = batch.Count;
+        return _seq;
     }
 
-    public void MarkPassed(int count)
+    public void MarkPassed(long through)
     {
-        if (_run is not long run || count <= 0)
+        if (_run is not long run || through <= 0)
         {
             return;
         }
-        long passed = _seq - _lastBatchCount + count;
+        long passed = Math.Min(through, _seq);
         Do(c => Exec(c, null, "UPDATE run SET passed = GREATEST(passed, $1), heartbeat = now() WHERE id = $2", passed, run));
     }
 

@@ -40,7 +40,9 @@ internal sealed partial class PostgresLedger : ILedger
     internal const string Application = "AlipayBptb";
 
     /// <summary>The schema this code writes: the same tables, and the same numbering, as the SQLite ledger.</summary>
-    internal const int SchemaVersion = NotificationLedger.SchemaVersion;
+    // Its own number: the SQLite ledger's schema 4 changed only how SQLite stores callbacks. Bumped here, every
+    // PostgreSQL ledger would have to be upgraded before it can be read.
+    internal const int SchemaVersion = 3;
 
     internal const string DefaultSchema = "bptb";
 
