@@ -56,11 +56,11 @@ try {
     }
 
     # The whole reconciliation against verifying alone (issue 13): the log of a day of 3,000 payment files,
-    # 300,000 notifications, verified alone ('-Path log | Measure-Object') and verified and registered into a new
+    # 300,000 notifications with notify ids like Alipay's (random hex), verified alone ('-Path log | Measure-Object') and verified and registered into a new
     # ledger, alternating in one fresh process per store, median of 3 each: the ratio of the two. PostgreSQL runs in
     # a throwaway local cluster, as the tests start it, a new database per run.
     $day = Join-Path $work 'day.log'
-    New-NotificationLog -Path $day -Count $DayLines -Files 3000
+    New-NotificationLog -Path $day -Count $DayLines -Files 3000 -HexIds
     . (Join-Path $PSScriptRoot '../tests/pester/Postgres.ps1')
     $skip = Get-TestPostgresSkipReason
     $pg = if (-not $skip) { Start-TestPostgres }

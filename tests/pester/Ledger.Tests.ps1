@@ -298,7 +298,7 @@ Describe 'Register-BptbNotification' {
     # Like the test above, it needs a POSIX kill -9; Stop-Process on Windows is not a SIGKILL.
     It 'loses no action when the pipeline is killed mid-run: a rerun acts on whatever the killed run did not get past' -Skip:(-not $IsLinux) {
         $log = Join-Path $TestDrive 'act.log'
-        New-NotificationLog -Path $log -Count 20000
+        New-NotificationLog -Path $log -Count 40000
         $db = Join-Path $TestDrive 'act.db'
         $acted = Join-Path $TestDrive 'acted.txt'
         $exe = [Environment]::ProcessPath
@@ -308,7 +308,7 @@ Describe 'Register-BptbNotification' {
             "Test-BptbNotification -Path '$log' -Key `$k | Register-BptbNotification -Ledger '$db' | Where-Object IsNewEvent | ForEach-Object { `$w.WriteLine(`$_.NotifyId) }"
         $p = Start-Process $exe -ArgumentList ($prefix + @('-NoProfile', '-NonInteractive', '-Command', $command)) -PassThru
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while (-not (Test-Path $acted) -or (Get-Item $acted).Length -lt 30000) {
+        while (-not (Test-Path $acted) -or (Get-Item $acted).Length -lt 180000) {  # 15,000 ids: in the second batch
             if ($p.HasExited -or [DateTime]::UtcNow -gt $deadline) { break }
             Start-Sleep -Milliseconds 20
         }
@@ -316,12 +316,12 @@ Describe 'Register-BptbNotification' {
         kill -9 $p.Id
         $p.WaitForExit()
         $first = @(Get-Content $acted)
-        $first.Count | Should -BeLessThan 20000
+        $first.Count | Should -BeLessThan 40000
         $rerun = Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db | Where-Object IsNewEvent
         $all = @($first) + @($rerun.NotifyId) | Sort-Object -Unique
-        $all.Count | Should -Be 20000 -Because 'every notification is acted on by one run or the other'
-        # At least once, and again for no more than the batch the killed run was in the middle of.
-        ($first.Count + @($rerun).Count - 20000) | Should -BeLessOrEqual 2000
+        $all.Count | Should -Be 40000 -Because 'every notification is acted on by one run or the other'
+        # At least once, and again for no more than the batch the killed run was in the middle of (10,000 results).
+        ($first.Count + @($rerun).Count - 40000) | Should -BeLessOrEqual 10000
         $third = Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db | Where-Object IsNewEvent
         @($third).Count | Should -Be 0 -Because 'a run that got past them marked them handled'
     }
@@ -339,6 +339,29 @@ Describe 'Register-BptbNotification' {
         $again = Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db | Where-Object IsNewEvent
         @($again).Count | Should -Be 6
         $again[0].NotifyId | Should -Be 'n0000000005'
+    }
+
+    It 'keeps the order of its input across the batches it writes behind the pipeline, and a failing action''s remainder for the next run' {
+        # 25,000 results: three batches of the ledger's thread. The action throws in the second, by when the third
+        # may already be committed (claimed, never emitted): the next run must emit all that was not got past.
+        $log = Join-Path $TestDrive 'order.log'
+        New-NotificationLog -Path $log -Count 25000
+        $db = Join-Path $TestDrive 'order.db'
+        $seen = [Collections.Generic.List[string]]::new()
+        {
+            Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db |
+                ForEach-Object { if ($_.NotifyId -eq 'n0000015000') { throw 'the payment system is down' }; $seen.Add($_.NotifyId) }
+        } | Should -Throw '*payment system is down*'
+        $seen.Count | Should -Be 14999
+        $expected = 1..14999 | ForEach-Object { 'n{0:D10}' -f $_ }
+        ($seen -join ',') -ceq ($expected -join ',') | Should -BeTrue -Because 'results come out in the order they went in'
+        $again = @(Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db)
+        $again.Count | Should -Be 25000
+        $new = @($again | Where-Object IsNewEvent)
+        $new.Count | Should -Be 10001
+        $new[0].NotifyId | Should -Be 'n0000015000'
+        $new[-1].NotifyId | Should -Be 'n0000025000'
+        ($again.NotifyId -join ',') -ceq ((1..25000 | ForEach-Object { 'n{0:D10}' -f $_ }) -join ',') | Should -BeTrue
     }
 
     It 'gives each batch event once, whichever channel, retry or rerun brought it' {

@@ -8,8 +8,10 @@ $script:ModulePath = if ($env:ALIPAYBPTB_MODULE) { $env:ALIPAYBPTB_MODULE } else
 # Writes $Count MD5-signed bptb notifications, one query string a line, numbered from $Start (notify ids
 # and file names follow the number), signed here with .NET's MD5, independently of the module.
 function New-NotificationLog {
-    # -Files: how many payment files the notifications spread over (0: a file of its own for each).
-    param([Parameter(Mandatory)][string] $Path, [int] $Start = 1, [int] $Count = 1000, [string] $Key = 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4', [int] $Files = 0)
+    # -Files: how many payment files the notifications spread over (0: a file of its own for each). -HexIds: notify ids
+    # like Alipay's (32 hex digits, in no order) instead of n0000000001, n0000000002...
+    param([Parameter(Mandatory)][string] $Path, [int] $Start = 1, [int] $Count = 1000, [string] $Key = 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4', [int] $Files = 0,
+        [switch] $HexIds)
     if (-not ('BptbTestLog' -as [type])) {
         Add-Type -TypeDefinition @'
 using System;
@@ -18,14 +20,14 @@ using System.Security.Cryptography;
 using System.Text;
 public static class BptbTestLog
 {
-    public static void Write(string path, int start, int count, string key, int files)
+    public static void Write(string path, int start, int count, string key, int files, bool hexIds)
     {
         using (var w = new StreamWriter(path, false, new UTF8Encoding(false)))
         {
             w.NewLine = "\n";
             for (int i = start; i < start + count; i++)
             {
-                string id = "n" + i.ToString("D10");
+                string id = hexIds ? Convert.ToHexString(MD5.HashData(BitConverter.GetBytes(i))).ToLowerInvariant() : "n" + i.ToString("D10");
                 string file = "batch-" + (files > 0 ? i % files : i).ToString("D7") + ".csv";
                 string signString = "file_name=" + file + "&flag=bptb_result_file&notify_id=" + id + "&notify_time=2026-11-25 10:00:00&notify_type=bptb_result_notify&pay_date=20261125";
                 string sign = Convert.ToHexString(MD5.HashData(Encoding.UTF8.GetBytes(signString + key))).ToLowerInvariant();
@@ -36,7 +38,7 @@ public static class BptbTestLog
 }
 '@
     }
-    [BptbTestLog]::Write($Path, $Start, $Count, $Key, $Files)
+    [BptbTestLog]::Write($Path, $Start, $Count, $Key, $Files, $HexIds.IsPresent)
 }
 
 # Signs a callback's parameters (given unencoded, key=value&...) with the test MD5 key, independently of the
