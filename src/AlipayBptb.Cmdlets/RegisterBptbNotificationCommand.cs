@@ -14,9 +14,10 @@ namespace AlipayBptb.Cmdlets;
 /// stopped before that leaves it to the next run, which emits it as new again (at least once).
 /// </summary>
 /// <remarks>
-/// The ledger writes on a thread of its own, one batch behind the pipeline: while batch N commits, the commands
-/// upstream read and verify batch N+1 on the pipeline's thread, and batch N-1's results go downstream. Results still
-/// go on in their order, each only after its batch committed, and are marked handled only after they went on.
+/// The ledger writes on a thread of its own, a batch behind the pipeline: while batch N commits, the commands
+/// upstream read and verify batch N+1 on the pipeline's thread, and batch N goes downstream as soon as it committed.
+/// Results still go on in their order, each only after its batch committed, and are marked handled only after
+/// they went on.
 /// </remarks>
 [Cmdlet(VerbsLifecycle.Register, "BptbNotification")]
 [OutputType(typeof(NotificationResult))]
@@ -60,6 +61,12 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
                 if (_collecting.Count >= BatchSize)
                 {
                     Submit();
+                }
+                else if (_inFlight?.Registered.IsCompleted == true)
+                {
+                    // Committed: on it goes now, not when the next batch is full. Results held for less time
+                    // are fewer to hold, and fewer survive into the collector's older generations.
+                    Emit();
                 }
                 break;
             case NotifyVerifyResult verify:
