@@ -59,12 +59,24 @@ try {
     $times = @{}
     foreach ($name in $cases.Keys) { $times[$name] = [Collections.Generic.List[double]]::new() }
 
-    # One warm-up round (disk cache), then alternate the cases so that drift on a shared machine hits them alike.
+    # pwsh replays a start-up JIT profile that its previous run wrote (multicore JIT, in its cache folder): shared,
+    # each case would start with what the case before it compiled. Each case gets a cache folder of its own, so that
+    # it replays its own previous run, as a scheduled task running the same script does. (XDG_CACHE_HOME: Linux and
+    # macOS; on Windows the cases share one profile.)
+    $caches = @{}
+    $i = 0
+    foreach ($name in $cases.Keys) { $caches[$name] = New-Item -ItemType Directory -Force (Join-Path $dir "cache$i"); $i++ }
+    $savedCache = $env:XDG_CACHE_HOME
+
+    # One warm-up round (disk cache, each case's JIT profile), then alternate the cases so that drift on a shared
+    # machine hits them alike.
     foreach ($round in 0..$Rounds) {
         foreach ($name in $cases.Keys) {
+            $env:XDG_CACHE_HOME = $caches[$name].FullName
             $sw = [Diagnostics.Stopwatch]::StartNew()
             & $exe @prefix -NoProfile -NonInteractive -Command $cases[$name]
             $sw.Stop()
+            $env:XDG_CACHE_HOME = $savedCache
             if ($LASTEXITCODE -ne 0) { throw "'$name' failed (exit code $LASTEXITCODE)." }
             if ($round -gt 0) { $times[$name].Add($sw.Elapsed.TotalMilliseconds) }
         }
