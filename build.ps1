@@ -29,9 +29,9 @@ param(
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
 
-    # bench only: which benchmarks (core, pipeline, notifyverify, import, ledger, paymentfile); all by default.
-    [ValidateSet('core', 'pipeline', 'notifyverify', 'import', 'ledger', 'paymentfile')]
-    [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import', 'ledger', 'paymentfile'),
+    # bench only: which benchmarks (core, pipeline, notifyverify, import, oneshot, ledger, paymentfile); all by default.
+    [ValidateSet('core', 'pipeline', 'notifyverify', 'import', 'oneshot', 'ledger', 'paymentfile')]
+    [string[]] $Bench = @('core', 'pipeline', 'notifyverify', 'import', 'oneshot', 'ledger', 'paymentfile'),
 
     # fuzz only: which targets (params, log, keys, http, paymentfile); all by default, one after the other.
     [ValidateSet('params', 'log', 'keys', 'http', 'paymentfile')]

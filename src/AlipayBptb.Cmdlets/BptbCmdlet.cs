@@ -12,12 +12,22 @@ namespace AlipayBptb.Cmdlets;
 /// </summary>
 public abstract class BptbCmdlet : PSCmdlet
 {
-    /// <summary>Loads the format views, then runs <see cref="Begin"/>.</summary>
+    /// <summary>Loads the format views when this invocation needs them, then runs <see cref="Begin"/>.</summary>
     protected sealed override void BeginProcessing()
     {
-        ModuleFormats.EnsureLoaded(this);
+        if (NeedsFormatViews)
+        {
+            ModuleFormats.EnsureLoaded(this);
+        }
         Begin();
     }
+
+    /// <summary>
+    /// False when what this invocation writes needs none of the module's views (a bool, a string, a FileInfo, or
+    /// objects that carry their own default display): then the session's format table is left alone, which is most
+    /// of what a one-shot script pays for the module (see ModuleFormats).
+    /// </summary>
+    protected virtual bool NeedsFormatViews => true;
 
     /// <summary>The cmdlet's own BeginProcessing.</summary>
     protected virtual void Begin()

@@ -21,6 +21,9 @@ public sealed class ConvertToBptbSignStringCommand : BptbCmdlet
     [ArgumentCompleter(typeof(CharsetCompleter))]
     public string Charset { get; set; } = "utf-8";
 
+    // Strings need no view.
+    protected override bool NeedsFormatViews => false;
+
     protected override void Begin() => _charset = GetCharset(Charset, nameof(Charset));
 
     protected override void ProcessRecord()

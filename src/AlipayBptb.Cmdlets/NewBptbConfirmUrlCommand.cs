@@ -14,6 +14,8 @@ public sealed class NewBptbConfirmUrlCommand : SigningKeyCmdlet, IDisposable
     private Signer? _signer;
     private ConfirmRequestBuilder? _builder;
 
+    private static readonly string[] ConfirmRequestDisplay = { "FileName", "SignType", "Url" };
+
     [Parameter(Mandatory = true)]
     public string Partner { get; set; } = null!;
 
@@ -36,6 +38,10 @@ public sealed class NewBptbConfirmUrlCommand : SigningKeyCmdlet, IDisposable
 
     [Parameter]
     public string Gateway { get; set; } = GatewayAddress.Default;
+
+    // The requests carry their own default display (a table of FileName, SignType and Url) instead of a view: the one
+    // cmdlet of a scheduled one-shot script that writes objects leaves the session's format table alone.
+    protected override bool NeedsFormatViews => false;
 
     protected override void Begin()
     {
@@ -62,7 +68,7 @@ public sealed class NewBptbConfirmUrlCommand : SigningKeyCmdlet, IDisposable
         {
             ConfirmRequest request = _builder!.Build(FileName);
             WriteVerbose($"Sign string for '{FileName}': {request.SignString}");
-            WriteObject(request);
+            WriteObject(ModuleFormats.WithDefaultDisplay(request, ConfirmRequestDisplay));
         }
         catch (FieldRuleException ex)
         {

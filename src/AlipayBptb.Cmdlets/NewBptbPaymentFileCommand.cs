@@ -78,6 +78,9 @@ public sealed class NewBptbPaymentFileCommand : BptbCmdlet
     [AllowEmptyString]
     public string? Remark { get; set; }
 
+    // A FileInfo, which PowerShell's own views show.
+    protected override bool NeedsFormatViews => false;
+
     protected override void ProcessRecord()
     {
         _input++;

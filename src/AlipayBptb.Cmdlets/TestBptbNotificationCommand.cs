@@ -47,6 +47,9 @@ public sealed class TestBptbNotificationCommand : VerifyingKeyCmdlet, IDisposabl
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
+    // -Quiet writes bools, which need no view.
+    protected override bool NeedsFormatViews => !Quiet;
+
     protected override void Begin()
     {
         BptbCharset charset = GetCharset(Charset, nameof(Charset));

@@ -46,6 +46,9 @@ public sealed class TestBptbPaymentFileCommand : BptbCmdlet, IDisposable
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
+    // -Quiet writes bools, which need no view.
+    protected override bool NeedsFormatViews => !Quiet;
+
     protected override void Begin()
     {
         if (Ledger == null)

@@ -60,7 +60,8 @@ try { `$a = [Reflection.Assembly]::Load('AlipayBptb.Core'); "core=`$([Runtime.Lo
         $request = New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -Key (ConvertTo-SecureString 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4' -AsPlainText -Force)
         [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($request.GetType().Assembly).Name | Should -Be 'AlipayBptb'
         $bouncy = [Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'AlipayBptb' | ForEach-Object Assemblies | Where-Object { $_.GetName().Name -eq 'BouncyCastle.Cryptography' }
-        $null = New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -PrivateKeyPath (Join-Path $PSScriptRoot '../vectors/rsa1024.pk8.pem')
+        # A DSA key: BouncyCastle parses it (RSA keys in the forms .NET reads no longer need BouncyCastle on PowerShell 7).
+        $null = New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -PrivateKeyPath (Join-Path $PSScriptRoot '../vectors/dsa1024.pk8.pem')
         $bouncy = [Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'AlipayBptb' | ForEach-Object Assemblies | Where-Object { $_.GetName().Name -eq 'BouncyCastle.Cryptography' }
         $bouncy | Should -Not -BeNullOrEmpty
     }
@@ -212,6 +213,36 @@ Describe 'Formats' {
         $obj.PSObject.TypeNames[0] | Should -BeLike "AlipayBptb.*.$Type"
         $lines = ($obj | Out-String -Width 250) -split "`n" | Where-Object { $_.Trim() }
         $lines[0] | Should -Match $Header
+    }
+}
+
+Describe 'A one-shot script (issue 13)' {
+    It 'signs and checks with RSA key files without loading BouncyCastle or the format views, and still shows its objects' {
+        # A scheduled task: import, sign one request, check one callback. Loading BouncyCastle for a key the platform
+        # reads, or PowerShell's format table for output nobody sees, was most of what the module cost such a script.
+        $vectors = Join-Path $PSScriptRoot '../vectors'
+        $r = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+`$u = New-BptbConfirmUrl -Partner 2088002464631181 -Email a@b.com -FileName a.csv -ReturnUrl http://x.example/r -PrivateKeyPath '$vectors/rsa2048.pk8.pem'
+`$message = [IO.File]::ReadAllText('$vectors/message.utf8.txt')
+`$h = [ordered]@{}
+foreach (`$pair in `$message.Split('&')) { `$i = `$pair.IndexOf('='); `$h[`$pair.Substring(0, `$i)] = `$pair.Substring(`$i + 1) }
+`$h['sign_type'] = 'RSA'
+`$h['sign'] = [IO.File]::ReadAllText('$vectors/rsa2048.utf8.sig.b64').Trim()
+"valid=`$(`$h | Test-BptbNotification -PublicKeyPath '$vectors/rsa2048.pub.pem' -Quiet)"
+"bouncycastle=`$([bool]([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'BouncyCastle.Cryptography' }))"
+"views=`$([bool](Get-FormatData -TypeName AlipayBptb.Core.Notifications.NotificationResult))"
+(`$u | Out-String -Width 250).Trim()
+`$null = `$h | Test-BptbNotification -PublicKeyPath '$vectors/rsa2048.pub.pem'
+"views after a result object=`$([bool](Get-FormatData -TypeName AlipayBptb.Core.Notifications.NotificationResult))"
+"@ -Environment @{ XDG_CACHE_HOME = (Join-Path $TestDrive 'cache') } # no start-up JIT profile of earlier runs, which preloads what they used
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match 'valid=True'
+        $r.Output | Should -Match 'bouncycastle=False'
+        $r.Output | Should -Match 'views=False'
+        $r.Output | Should -Match '(?m)^FileName\s+SignType\s+Url'
+        $r.Output | Should -Match 'views after a result object=True'
     }
 }
 

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Org.BouncyCastle.Asn1;
@@ -15,7 +16,9 @@ namespace AlipayBptb.Core.Signing;
 /// <summary>
 /// The one key loader: every key form of the public contract, parsed with BouncyCastle (which reads PEM,
 /// PKCS#1, PKCS#8 and DSA parameters on every runtime, .NET Framework included) and handed to the
-/// platform's RSA or DSA for the per-message work. Errors name the source and the rule, never key bytes.
+/// platform's RSA or DSA for the per-message work. On net8.0 the RSA forms the platform reads itself skip
+/// BouncyCastle (PlatformRsaKeys), which a one-shot script would otherwise load for one key.
+/// Errors name the source and the rule, never key bytes.
 /// </summary>
 public static class KeyLoader
 {
@@ -46,12 +49,33 @@ public static class KeyLoader
     }
 
     /// <summary>Loads the merchant's private key (PKCS#8 PEM, PKCS#1 PEM, DSA PEM, or bare base64 PKCS#8).</summary>
-    public static Signer LoadPrivateKey(string text, string source) => CreateSigner(ParsePrivateKey(text, source), source);
+    public static Signer LoadPrivateKey(string text, string source)
+    {
+        var (label, der) = Unarmor(text, source);
+#if NET
+        // RSA in a form the platform reads: BouncyCastle is not even loaded (PlatformRsaKeys).
+        if (PlatformRsaKeys.TryPrivate(label, der) is { } platform)
+        {
+            return platform;
+        }
+#endif
+        return LoadPrivateKeyWithBouncyCastle(label, der, source);
+    }
+
+    // Apart, so that compiling LoadPrivateKey never loads BouncyCastle: only a key the platform did not take does.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Signer LoadPrivateKeyWithBouncyCastle(string? label, byte[] der, string source) =>
+        CreateSigner(ParsePrivateKey(label, der, source), source);
 
     /// <summary>Parses a private key in any accepted form, without making a signer of it.</summary>
     internal static AsymmetricKeyParameter ParsePrivateKey(string text, string source)
     {
         var (label, der) = Unarmor(text, source);
+        return ParsePrivateKey(label, der, source);
+    }
+
+    private static AsymmetricKeyParameter ParsePrivateKey(string? label, byte[] der, string source)
+    {
         AsymmetricKeyParameter key = label switch
         {
             "PRIVATE KEY" => Pkcs8(der, source),
@@ -72,6 +96,18 @@ public static class KeyLoader
     public static Signer LoadPublicKey(string text, string source)
     {
         var (label, der) = Unarmor(text, source);
+#if NET
+        if (PlatformRsaKeys.TryPublic(label, der) is { } platform)
+        {
+            return platform;
+        }
+#endif
+        return LoadPublicKeyWithBouncyCastle(label, der, source);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Signer LoadPublicKeyWithBouncyCastle(string? label, byte[] der, string source)
+    {
         AsymmetricKeyParameter key = label switch
         {
             "PUBLIC KEY" => Spki(der, source),

@@ -27,6 +27,14 @@ public sealed class RsaSigner : Signer
         KeySize = _rsa.KeySize;
     }
 
+    /// <summary>Takes over <paramref name="rsa"/>, a key the platform has already imported.</summary>
+    internal RsaSigner(RSA rsa, bool hasPrivateKey)
+    {
+        _rsa = rsa;
+        CanSign = hasPrivateKey;
+        KeySize = rsa.KeySize;
+    }
+
     public override SignType SignType => SignType.RSA;
 
     public override bool CanSign { get; }
