@@ -12,8 +12,9 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'common.ps1')
-. (Join-Path $PSScriptRoot '../tests/pester/TestHelpers.ps1')
 $snapshot = Import-BenchModule $ModulePath
+# After the import: the test helpers set $ModulePath to the module the tests use.
+. (Join-Path $PSScriptRoot '../tests/pester/TestHelpers.ps1')
 $module = Join-Path $snapshot 'AlipayBptb'
 $plainKey = 'k9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4'
 $key = ConvertTo-SecureString $plainKey -AsPlainText -Force
