@@ -10,13 +10,16 @@ namespace AlipayBptb.Core.Notifications;
 public sealed class NotificationResult
 {
     private OrderedDictionary? _parameters;
+    private string? _signString;
 
-    internal NotificationResult(ParameterList parameters, NotificationKind kind, string signString, bool isValid, string? reason, string? readProblem = null)
+    // signString null: built again from the parameters when asked for (it is the same every time). A reconciliation
+    // holds results until their batch is in the ledger, and the sign string was a quarter of what each one held.
+    internal NotificationResult(ParameterList parameters, NotificationKind kind, string? signString, bool isValid, string? reason, string? readProblem = null)
     {
         RawParameters = parameters;
         Kind = kind;
         ReadProblem = readProblem;
-        SignString = signString;
+        _signString = signString;
         IsValid = isValid;
         Reason = reason;
     }
@@ -80,7 +83,7 @@ public sealed class NotificationResult
     public string? Sign => RawParameters["sign"];
 
     /// <summary>Exactly what was (or should have been) signed.</summary>
-    public string SignString { get; }
+    public string SignString => _signString ??= Signing.SignString.Build(RawParameters);
 
     /// <summary>Every parameter received, decoded, in order.</summary>
     public OrderedDictionary Parameters => _parameters ??= RawParameters.ToOrderedDictionary();

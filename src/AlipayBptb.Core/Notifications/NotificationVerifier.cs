@@ -136,7 +136,7 @@ public sealed class NotificationVerifier : IDisposable
         {
             return new NotificationResult(parameters, kind, signString, false, ex.Message);
         }
-        return new NotificationResult(parameters, kind, signString, check.IsValid, check.Reason);
+        return new NotificationResult(parameters, kind, check.IsValid ? null : signString, check.IsValid, check.Reason);
     }
 
     /// <summary>Disposes the signers (and so clears an MD5 key from memory).</summary>
