@@ -105,6 +105,26 @@ INSERT INTO invalid (file_name, notify_id, reason, seen) VALUES ('a.csv', 'x', '
     }
 
     [Fact]
+    public void A_new_ledger_has_pages_of_16_KiB_and_an_existing_one_keeps_its_own()
+    {
+        using (new NotificationLedger(Db()))
+        {
+        }
+        Sql(Db("old.db"), "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; PRAGMA application_id = 1112560706; PRAGMA user_version = 4;");
+        using (new NotificationLedger(Db("old.db")))
+        {
+        }
+        foreach ((string file, long size) in new[] { ("bptb.db", 16384L), ("old.db", 4096L) })
+        {
+            using var c = new SqliteConnection($"Data Source={Db(file)};Pooling=False");
+            c.Open();
+            using SqliteCommand cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA page_size;";
+            Assert.Equal(size, (long)cmd.ExecuteScalar()!);
+        }
+    }
+
+    [Fact]
     public void A_ledger_of_schema_3_moves_its_callbacks_to_the_table_of_schema_4_with_their_claims()
     {
         using (var ledger = new NotificationLedger(Db()))

@@ -103,6 +103,9 @@ CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
                 CheckOwnership(allowEmpty: false);
                 return;
             }
+            // A new ledger's pages are 16 KiB (SQLite's default is 4): fewer levels in the indexes that random notify
+            // ids are inserted into, 10% less time registering a day's log. Only a new file takes it (before WAL).
+            Execute("PRAGMA page_size = 16384;");
             Execute("PRAGMA journal_mode = WAL;");
             Execute("PRAGMA synchronous = NORMAL;");
             Execute("PRAGMA wal_autocheckpoint = 16384;");
