@@ -108,7 +108,9 @@ CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
             Execute("PRAGMA page_size = 16384;");
             Execute("PRAGMA journal_mode = WAL;");
             Execute("PRAGMA synchronous = NORMAL;");
-            Execute("PRAGMA wal_autocheckpoint = 16384;");
+            // A checkpoint every 64 MiB of WAL (SQLite's default is 1,000 pages): each one copies the pages the
+            // commits since the last one changed, and most of an index's pages change in every commit.
+            Execute($"PRAGMA wal_autocheckpoint = {64 * 1024 * 1024 / Scalar("PRAGMA page_size;")};");
             // 32 MiB of page cache (SQLite's default is 2): the key indexes of a million callbacks stay in
             // memory, where the default cache spilled them and every insert read pages back.
             Execute("PRAGMA cache_size = -32768;");

@@ -11,6 +11,7 @@ public sealed class NotificationResult
 {
     private OrderedDictionary? _parameters;
     private string? _signString;
+    private long? _inputHash;
 
     // signString null: built again from the parameters when asked for (it is the same every time). A reconciliation
     // holds results until their batch is in the ledger, and the sign string was a quarter of what each one held.
@@ -94,8 +95,13 @@ public sealed class NotificationResult
     /// <summary>The parameters as read, for code that needs them without the dictionary copy.</summary>
     internal ParameterList RawParameters { get; }
 
-    /// <summary>The text the result was read from (a log line, a query), or null for a dictionary or object.</summary>
-    internal string? Input { get; set; }
+    /// <summary>
+    /// Takes note of the text the result was read from (a log line, a query; null for a dictionary or object). Only
+    /// its hash is kept (<see cref="Occurrence"/>): a reconciliation holds each result until its batch is in the
+    /// ledger, and the line was a third of what a result held.
+    /// </summary>
+    internal void RememberInput(string? input) =>
+        _inputHash = input == null ? null : (long)Fnv(14695981039346656037UL, input.TrimEnd('\r', '\n'));
 
     /// <summary>
     /// What tells this sighting from another of the same callback: a hash of the line it was read from (a
@@ -106,11 +112,11 @@ public sealed class NotificationResult
     {
         get
         {
-            ulong h = 14695981039346656037UL;
-            if (Input != null)
+            if (_inputHash is long line)
             {
-                return (long)Fnv(h, Input.TrimEnd('\r', '\n'));
+                return line;
             }
+            ulong h = 14695981039346656037UL;
             for (int i = 0; i < RawParameters.Count; i++)
             {
                 h = Fnv(Fnv(h, RawParameters.KeyAt(i)), "\0" + RawParameters.ValueAt(i) + "\0");
@@ -122,7 +128,7 @@ public sealed class NotificationResult
     /// <summary>Takes over where <paramref name="earlier"/> came from: a result checked again is the same sighting.</summary>
     public void CopyOrigin(NotificationResult earlier)
     {
-        Input = earlier.Input;
+        _inputHash = earlier._inputHash;
         Source = earlier.Source;
         LineNumber = earlier.LineNumber;
         Received = earlier.Received;

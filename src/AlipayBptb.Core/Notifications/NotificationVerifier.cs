@@ -68,7 +68,7 @@ public sealed class NotificationVerifier : IDisposable
     public NotificationResult Verify(ParameterRead read)
     {
         NotificationResult result = Verify(read.Parameters, read.Problem);
-        result.Input = read.Input;
+        result.RememberInput(read.Input);
         if (read.Record != null)
         {
             result.Received = CallbackLog.ParseTime(read.Record.Time);
