@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Net;
 using System.Net.Http;
 using System.Text;
 using System.Threading;
@@ -69,7 +68,7 @@ public sealed class NotifyVerifyClient
 
     private static readonly Encoding LenientUtf8 = new UTF8Encoding(false, false);
 
-    private static readonly Lazy<HttpClient> SharedClient = new(CreateClient, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<HttpClient> SharedClient = new(() => GatewayHttpClient.Create(maxConnectionsPerServer: 256), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly HttpClient _client;
 
@@ -210,25 +209,5 @@ public sealed class NotifyVerifyClient
             truncated = true;
         }
         return truncated ? text + "…" : text;
-    }
-
-    private static HttpClient CreateClient()
-    {
-#if NET
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false, // a redirect could send the question, and trust in the answer, elsewhere
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5), // and so follow DNS changes (rules 3-1: no DNS pinning)
-            MaxConnectionsPerServer = 256,
-            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
-        };
-#else
-        var handler = new HttpClientHandler
-        {
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
-        };
-#endif
-        return new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
 }

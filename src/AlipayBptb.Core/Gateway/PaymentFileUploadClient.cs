@@ -73,7 +73,7 @@ public sealed class PaymentFileUploadClient
     /// <summary>How much of an answer is read: Alipay's are a line.</summary>
     public const int MaxAnswerBytes = 16 * 1024;
 
-    private static readonly Lazy<HttpClient> SharedClient = new(CreateClient, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<HttpClient> SharedClient = new(() => GatewayHttpClient.Create(), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly HttpClient _client;
 
@@ -185,24 +185,5 @@ public sealed class PaymentFileUploadClient
             length = _body.Length;
             return true;
         }
-    }
-
-    private static HttpClient CreateClient()
-    {
-#if NET
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false, // a redirect would send the signed upload elsewhere
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5), // follow DNS changes (rules 3-1: no DNS pinning)
-            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
-        };
-#else
-        var handler = new HttpClientHandler
-        {
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
-        };
-#endif
-        return new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
 }
