@@ -73,8 +73,7 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
                 // Its place in the output is after every result before it: those go first.
                 Submit();
                 Emit();
-                Task recorded = Queue(() => _ledger!.RecordVerification(verify.NotifyId, verify.Verified, verify.Response));
-                Await(recorded);
+                Await(Queue(() => _ledger!.RecordVerification(verify.NotifyId, verify.Verified, verify.Response)));
                 WriteObject(verify);
                 break;
             default:
@@ -89,14 +88,7 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
     {
         Submit();
         Emit();
-        try
-        {
-            _writer.Wait(); // the last MarkPassed
-        }
-        catch (AggregateException)
-        {
-            // MarkPassed reports its own failures as warnings; nothing else is queued without being awaited.
-        }
+        WaitForLedger(); // the last MarkPassed, whose failure is a warning
         ReportWarnings();
         Dispose();
     }
@@ -175,7 +167,7 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
         return next;
     }
 
-    private Task Queue(Action operation) => Queue(() =>
+    private Task<bool> Queue(Action operation) => Queue(() =>
     {
         operation();
         return true;
@@ -194,12 +186,6 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
         }
     }
 
-    private void Await(Task task) => Await(task.ContinueWith(t =>
-    {
-        t.GetAwaiter().GetResult();
-        return true;
-    }, TaskScheduler.Default));
-
     private void ReportWarnings()
     {
         while (_warnings.TryDequeue(out string? message))
@@ -212,16 +198,22 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
     // was registered but not emitted stays claimed by this run, which the next run takes over once this one ended.
     public void Dispose()
     {
+        WaitForLedger();
+        _ledger?.Dispose();
+        _ledger = null;
+    }
+
+    // Until every operation queued for the ledger has run. What failed was reported where it was awaited (a
+    // registration), as a warning (MarkPassed), or is left to the next run.
+    private void WaitForLedger()
+    {
         try
         {
             _writer.Wait();
         }
         catch (AggregateException)
         {
-            // Reported where it was awaited, or left to the next run.
         }
-        _ledger?.Dispose();
-        _ledger = null;
     }
 
     private sealed class InFlight
