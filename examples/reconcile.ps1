@@ -53,9 +53,10 @@ $status | Export-Csv -Path $Report -NoTypeInformation -Encoding utf8
 $stop = $false
 foreach ($batch in $status) {
     $code = if ($batch.ResultCode) { Get-BptbErrorCode $batch.ResultCode -ErrorAction SilentlyContinue }
-    if ($code -and $code.StopAll) {
+    # StopCode stays once a batch got a stop-everything code, even when a success came after it.
+    if ($batch.StopCode) {
         $stop = $true
-        Write-Warning "STOP ALL FURTHER OPERATIONS: $($batch.FileName) got $($batch.ResultCode). $($code.Action)"
+        Write-Warning "STOP ALL FURTHER OPERATIONS: $($batch.FileName) got $($batch.StopCode). $((Get-BptbErrorCode $batch.StopCode).Action)"
     }
     if ($batch.Waiting) { Write-Warning "$($batch.FileName): the balance was short; the batch waits (bptb_unfreeze_notify)." }
     if ($batch.Confirmed -eq $false -and -not ($code -and $code.StopAll)) {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation;
+using System.Threading;
 using System.Threading.Tasks;
 using AlipayBptb.Core.Ledger;
 using AlipayBptb.Core.Notifications;
@@ -29,7 +30,14 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
     // once (being read, being written, going downstream), which keeps memory flat over any log but not small.
     private const int BatchSize = 10000;
 
+    // Runs on other hosts take this one for dead after 10 minutes without a write (ILedger.Heartbeat). Results are
+    // acted on between writes, and a batch of slow actions can take longer than that: a timer keeps beating.
+    internal static TimeSpan HeartbeatInterval = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentQueue<string> _warnings = new();
+    private readonly object _queueLock = new(); // the pipeline's thread and the heartbeat's timer both queue
+    private Timer? _heartbeat;
+    private bool _closing;
     private List<NotificationResult> _collecting = new(BatchSize);
     private InFlight? _inFlight;
     private Task _writer = Task.CompletedTask; // the last operation queued for the ledger's thread
@@ -50,6 +58,31 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
     protected override void Begin()
     {
         _ledger = OpenLedger(Ledger, LedgerCredential, readOnly: false, fileMustExist: false, ErrorCategory.OpenError);
+        _heartbeat = new Timer(_ => Beat(), null, HeartbeatInterval, HeartbeatInterval);
+    }
+
+    private void Beat()
+    {
+        lock (_queueLock)
+        {
+            if (_closing)
+            {
+                return; // a tick that raced Dispose: the ledger is closing
+            }
+            ILedger ledger = _ledger!;
+            Queue(() =>
+            {
+                try
+                {
+                    ledger.Heartbeat();
+                }
+                catch (LedgerException ex)
+                {
+                    // The next beat or batch tries again; only a silence of 10 minutes lets another host take over.
+                    _warnings.Enqueue(ex.Message);
+                }
+            });
+        }
     }
 
     protected override void ProcessRecord()
@@ -162,9 +195,12 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
     // The ledger's operations run one at a time, in the order queued, off the pipeline's thread.
     private Task<T> Queue<T>(Func<T> operation)
     {
-        Task<T> next = _writer.ContinueWith(_ => operation(), TaskScheduler.Default);
-        _writer = next;
-        return next;
+        lock (_queueLock)
+        {
+            Task<T> next = _writer.ContinueWith(_ => operation(), TaskScheduler.Default);
+            _writer = next;
+            return next;
+        }
     }
 
     private Task<bool> Queue(Action operation) => Queue(() =>
@@ -198,6 +234,12 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
     // was registered but not emitted stays claimed by this run, which the next run takes over once this one ended.
     public void Dispose()
     {
+        lock (_queueLock)
+        {
+            _closing = true;
+        }
+        _heartbeat?.Dispose();
+        _heartbeat = null;
         WaitForLedger();
         _ledger?.Dispose();
         _ledger = null;
@@ -209,7 +251,12 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
     {
         try
         {
-            _writer.Wait();
+            Task last;
+            lock (_queueLock)
+            {
+                last = _writer;
+            }
+            last.Wait();
         }
         catch (AggregateException)
         {

@@ -64,6 +64,16 @@ public sealed partial class LocalGateway
         _ = Task.Run(() => DeliverAsync(confirm.NotifyUrl!, body, notifyId, confirm.FileName, notifyType, confirm.Charset));
     }
 
+    private static string Latin1(byte[] bytes)
+    {
+        var chars = new char[Math.Min(bytes.Length, 200)];
+        for (int i = 0; i < chars.Length; i++)
+        {
+            chars[i] = (char)bytes[i];
+        }
+        return new string(chars);
+    }
+
     // Spec 7.2 (7): until the answer is exactly "success", resend the same notification (same notify_id)
     // after 2m, 10m, 10m, 1h, 2h, 6h and 15h: 8 deliveries in about 25 hours, scaled by TimeFactor.
     private async Task DeliverAsync(string url, string body, string notifyId, string fileName, string notifyType, BptbCharset charset)
@@ -79,19 +89,23 @@ public sealed partial class LocalGateway
                 }
                 int status = 0;
                 string response;
+                bool accepted = false;
                 try
                 {
                     using var content = new ByteArrayContent(Encoding.ASCII.GetBytes(body));
                     content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded; charset=" + charset.Name);
                     using HttpResponseMessage answer = await Delivery.PostAsync(url, content, _host.Stopping).ConfigureAwait(false);
                     status = (int)answer.StatusCode;
-                    response = await answer.Content.ReadAsStringAsync().ConfigureAwait(false);
+                    // Judged on the bytes, exactly the 7 of "success" (spec 7.2 (7)): reading them as text would drop
+                    // a byte order mark, or decode UTF-16, and pass an answer Alipay resends for.
+                    byte[] bytes = await answer.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                    accepted = status == 200 && bytes.Length == 7 && Encoding.ASCII.GetString(bytes) == "success";
+                    response = Latin1(bytes); // each byte one character, so what was wrong shows
                 }
                 catch (Exception ex) when (ex is HttpRequestException || ex is IOException || (ex is TaskCanceledException && !_host.Stopping.IsCancellationRequested))
                 {
                     response = ex.GetType().Name + ": " + ex.Message;
                 }
-                bool accepted = status == 200 && response == "success";
                 _deliveries.Enqueue(new NotificationDelivery(notifyId, fileName, notifyType, attempt, DateTime.UtcNow, url, status,
                     response.Length > 200 ? response.Substring(0, 200) : response, accepted));
                 if (accepted)

@@ -143,7 +143,7 @@ public sealed partial class LocalGateway : IDisposable
         {
             string body = Encoding.ASCII.GetString(context.Body, 0, context.BodyLength);
             string rawQuery = context.Query;
-            string raw = rawQuery.Length > 0 && body.Length > 0 ? rawQuery + "&" + body : rawQuery + body;
+            string raw = JoinQueryAndBody(rawQuery, body);
             string path = context.Path;
             if (path.EndsWith("/confirm", StringComparison.Ordinal) && context.Method == "POST")
             {
@@ -179,6 +179,24 @@ public sealed partial class LocalGateway : IDisposable
         {
             // the client went away or the gateway is stopping: nothing to answer
         }
+    }
+
+    // A form posted to gateway.do?_input_charset=… (rules 3-1, and how Alipay's own SDKs post it) names the charset
+    // in the action and usually in the form as well: one parameter when both say the same, as the multipart reader
+    // has it. Anything else stays joined, so a second, different value is the ambiguity the reader refuses.
+    private static string JoinQueryAndBody(string query, string body)
+    {
+        if (query.Length == 0 || body.Length == 0)
+        {
+            return query + body;
+        }
+        if (query.IndexOf('&') < 0 && FindRawParameter(query, "_input_charset") is string inAction
+            && FindRawParameter(body, "_input_charset") is string inForm
+            && string.Equals(inAction, inForm, StringComparison.OrdinalIgnoreCase))
+        {
+            return body;
+        }
+        return query + "&" + body;
     }
 
     private static string? FindRawParameter(string raw, string name)

@@ -341,6 +341,30 @@ Describe 'Register-BptbNotification' {
         $again[0].NotifyId | Should -Be 'n0000000005'
     }
 
+    It 'keeps its run alive while results are acted on, so a run on another host never takes them over' {
+        # Another host's run counts as dead after 10 minutes without a write. Actions run between the ledger's writes:
+        # a slow batch must not fall silent. The beat is made fast here; the ledger is read by python, not by us.
+        $log = Join-Path $TestDrive 'beat.log'
+        New-NotificationLog -Path $log -Count 3
+        $db = Join-Path $TestDrive 'beat.db'
+        $field = [AlipayBptb.Cmdlets.RegisterBptbNotificationCommand].GetField('HeartbeatInterval', [Reflection.BindingFlags]'NonPublic,Static')
+        $saved = $field.GetValue($null)
+        $beats = [Collections.Generic.List[object]]::new()
+        function Get-Heartbeat { (python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT MAX(heartbeat) FROM run').fetchone()[0])" $db).Trim() }
+        try {
+            $field.SetValue($null, [TimeSpan]::FromMilliseconds(200))
+            Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db | ForEach-Object {
+                $before = Get-Heartbeat
+                Start-Sleep -Milliseconds 1500
+                $beats.Add([pscustomobject]@{ Before = $before; After = Get-Heartbeat })
+            }
+        } finally {
+            $field.SetValue($null, $saved)
+        }
+        $beats.Count | Should -Be 3
+        foreach ($b in $beats) { [string]::CompareOrdinal($b.After, $b.Before) | Should -BeGreaterThan 0 -Because "the heartbeat moves while an action runs ($($b.Before) -> $($b.After))" }
+    }
+
     It 'keeps the order of its input across the batches it writes behind the pipeline, and a failing action''s remainder for the next run' {
         # 25,000 results: three batches of the ledger's thread. The action throws in the second, by when the third
         # may already be committed (claimed, never emitted): the next run must emit all that was not got past.
@@ -482,6 +506,29 @@ Describe 'A ledger that cannot be written' {
     }
 }
 
+Describe 'A ledger on a full disk' {
+    # A real full filesystem: a 1 MiB tmpfs (Linux and root, as CI runs). SQLite rolls the transaction back itself
+    # when a write fails; the error must say so, not what a second rollback said.
+    It 'says the disk is full, and a rerun with space loses nothing' -Skip:(-not $IsLinux -or [Environment]::UserName -ne 'root') {
+        $mnt = Join-Path $TestDrive 'full'
+        $null = New-Item -ItemType Directory $mnt
+        mount -t tmpfs -o size=1m tmpfs $mnt
+        try {
+            $log = Join-Path $TestDrive 'full.log'
+            New-NotificationLog -Path $log -Count 20000
+            $db = Join-Path $mnt 'bptb.db'
+            $acted = [Collections.Generic.HashSet[string]]::new()
+            { Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db | Where-Object IsNewEvent | ForEach-Object { $null = $acted.Add($_.NotifyId) } } |
+                Should -Throw -ErrorId 'LedgerUnavailable,*' -ExpectedMessage '*disk is full*'
+            mount -o remount,size=64m $mnt
+            Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db | Where-Object IsNewEvent | ForEach-Object { $null = $acted.Add($_.NotifyId) }
+            $acted.Count | Should -Be 20000
+        } finally {
+            umount $mnt
+        }
+    }
+}
+
 Describe 'The scheduled reconciliation example' {
     It 'runs against a receiver log, twice, and reports each batch once' {
         $partner = '2088002464631181'
@@ -523,12 +570,18 @@ Describe 'The scheduled reconciliation example' {
         $null = New-Item -ItemType Directory $dir
         $rsa = [Security.Cryptography.RSA]::Create()
         $rsa.ImportFromPem((Get-Content -Raw (Join-Path $vectors 'rsa2048.pk8.pem')))
-        $signString = 'file_name=s.csv&is_success=F&partner=2088002464631181&result_code=SYSTEM_ERROR'
-        $sign = [Convert]::ToBase64String($rsa.SignData([Text.Encoding]::UTF8.GetBytes($signString), [Security.Cryptography.HashAlgorithmName]::SHA1, [Security.Cryptography.RSASignaturePadding]::Pkcs1))
-        Set-Content (Join-Path $dir 'callbacks.log') "$signString&sign_type=RSA&sign=$([Uri]::EscapeDataString($sign))"
+        # SYSTEM_ERROR, then a success for the same batch: the success does not make it safe to go on unchecked.
+        $lines = foreach ($signString in 'file_name=s.csv&is_success=F&partner=2088002464631181&result_code=SYSTEM_ERROR',
+            'file_name=s.csv&is_success=T&partner=2088002464631181&result_code=USER_CONFIRM_SUCC') {
+            $sign = [Convert]::ToBase64String($rsa.SignData([Text.Encoding]::UTF8.GetBytes($signString), [Security.Cryptography.HashAlgorithmName]::SHA1, [Security.Cryptography.RSASignaturePadding]::Pkcs1))
+            "$signString&sign_type=RSA&sign=$([Uri]::EscapeDataString($sign))"
+        }
+        Set-Content (Join-Path $dir 'callbacks.log') $lines
         $example = Join-Path $PSScriptRoot '../../examples/reconcile.ps1'
         $r = Invoke-FreshPwsh "& '$example' -Log '$dir/callbacks.log' -Ledger '$dir/bptb.db' -PublicKeyPath '$(Join-Path $vectors 'rsa2048.pub.pem')' -Report '$dir/batches.csv' -Module '$ModulePath'; exit `$LASTEXITCODE"
         $r.Output | Should -Match 'STOP ALL FURTHER OPERATIONS: s\.csv got SYSTEM_ERROR'
         $r.ExitCode | Should -Be 3
+        $status = Get-BptbBatchStatus -Ledger "$dir/bptb.db"
+        ($status.Confirmed, $status.ResultCode, $status.StopCode) | Should -Be @($true, 'USER_CONFIRM_SUCC', 'SYSTEM_ERROR')
     }
 }

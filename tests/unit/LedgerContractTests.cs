@@ -133,6 +133,40 @@ public abstract class LedgerContractTests
         Assert.False(ledger.Status(null).Single().NotifyVerified);
         ledger.RecordVerification("n1", true, "true");
         Assert.True(ledger.Status(null).Single().NotifyVerified);
+        // Asked again later, Alipay answers false: the id expired once it was answered 'success' (spec 7.2 (12)).
+        // What Alipay once confirmed stays confirmed.
+        ledger.RecordVerification("n1", false, "false");
+        Assert.True(ledger.Status(null).Single().NotifyVerified);
+    }
+
+    [Fact]
+    public void A_stop_everything_code_stays_in_the_status_when_a_success_comes_after_it()
+    {
+        using ILedger ledger = Open();
+        using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        NotificationResult stop = v.Verify(TestCallbacks.Return("a.csv", false, "SYSTEM_ERROR"));
+        NotificationResult confirmed = v.Verify(TestCallbacks.Return("a.csv", true, "USER_CONFIRM_SUCC"));
+        Assert.True(stop.IsValid && confirmed.IsValid, stop.Reason ?? confirmed.Reason);
+        ledger.Register(new[] { stop, confirmed });
+        ledger.Register(new[] { Notification("n1", "b.csv") });
+        BatchStatus a = ledger.Status(new[] { "a.csv" }).Single();
+        Assert.Equal((true, "USER_CONFIRM_SUCC", "SYSTEM_ERROR"), (a.Confirmed == true, a.ResultCode, a.StopCode));
+        Assert.Null(ledger.Status(new[] { "b.csv" }).Single().StopCode);
+    }
+
+    [Fact]
+    public void A_notification_Alipay_denied_is_no_event_to_act_on_and_leaves_the_event_to_a_genuine_one()
+    {
+        using ILedger ledger = Open();
+        NotificationResult denied = Notification("n1", "a.csv");
+        denied.NotifyVerified = false; // the receiver asked notify_verify and Alipay answered false
+        ledger.Register(new[] { denied });
+        Assert.False(denied.IsNewEvent);
+        Assert.False(denied.IsDuplicate);
+        NotificationResult genuine = Notification("n2", "a.csv");
+        genuine.NotifyVerified = true;
+        ledger.Register(new[] { genuine });
+        Assert.True(genuine.IsNewEvent);
     }
 
     [Fact]

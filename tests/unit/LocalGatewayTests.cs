@@ -125,6 +125,32 @@ public sealed class LocalGatewayTests : IDisposable
         Assert.All(logged, l => Assert.Contains("notify_id=" + deliveries[0].NotifyId, l, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("EFBBBF73756363657373")] // a byte order mark, then success
+    [InlineData("FFFE73007500630063006500730073000000")] // success in UTF-16, with its byte order mark
+    [InlineData("737563636573730A")] // success and a newline
+    [InlineData("53554343455353")] // SUCCESS
+    public async Task Only_exactly_the_seven_bytes_of_success_end_the_deliveries(string answerHex)
+    {
+        // Spec 7.2 (7): any other answer than the 7 characters "success" and Alipay sends again.
+        using RawHttpServer notifyUrl = RawHttpServer.Answering(Convert.FromHexString(answerHex));
+        NotifyReceiver receiver = StartReceiver();
+        _gateway.AddPaymentFile("exact.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        using var signer = new Md5Signer(Md5Key);
+        ConfirmRequest request = new ConfirmRequestBuilder(Partner, Payer, receiver.Url + "return", $"http://127.0.0.1:{notifyUrl.Port}/notify",
+            BptbCharset.Utf8, signer, _gateway.Url).Build("exact.csv");
+        Assert.True((await ScriptedPayer.ConfirmAsync(request.Url, Password)).IsSuccess);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (_gateway.Deliveries.Length < 2 && waited.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(50);
+        }
+        NotificationDelivery[] deliveries = _gateway.Deliveries;
+        Assert.True(deliveries.Length >= 2, $"the notification is sent again: {deliveries.Length} deliveries, {string.Join(" / ", deliveries.Select(d => d.Status + " " + d.Response))}, {notifyUrl.Connections} connections");
+        Assert.All(deliveries, d => Assert.False(d.Accepted));
+        Assert.Single(deliveries.Select(d => d.NotifyId).Distinct());
+    }
+
     [Fact]
     public async Task A_receiver_stopped_mid_run_loses_nothing_it_answered_success_for()
     {
@@ -360,5 +386,36 @@ public sealed class LocalGatewayTests : IDisposable
         Assert.DoesNotContain("error-code", html, StringComparison.Ordinal);
         Assert.Contains("form.csv", html, StringComparison.Ordinal);
         Assert.Equal("page", _gateway.Requests.Last().Answer);
+    }
+
+    [Theory]
+    [InlineData("utf-8", true)]
+    [InlineData("UTF-8", true)]
+    [InlineData("gbk", false)]
+    public async Task A_confirm_request_posted_as_a_urlencoded_form_to_the_charset_action_is_accepted_when_both_name_the_same_charset(string inAction, bool accepted)
+    {
+        // Alipay's SDKs post the form to gateway.do?_input_charset=… with _input_charset in the form too.
+        NotifyReceiver receiver = StartReceiver();
+        _gateway.AddPaymentFile("urlform.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
+        ConfirmRequest request = Request(receiver, "urlform.csv");
+        var fields = new List<KeyValuePair<string, string>>();
+        foreach (System.Collections.DictionaryEntry e in request.Parameters)
+        {
+            fields.Add(new KeyValuePair<string, string>((string)e.Key, (string)e.Value!));
+        }
+        Assert.Contains(fields, f => f.Key == "_input_charset" && f.Value == "utf-8");
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using HttpResponseMessage page = await http.PostAsync(_gateway.Url + "?_input_charset=" + inAction, new FormUrlEncodedContent(fields));
+        string html = await page.Content.ReadAsStringAsync();
+        if (accepted)
+        {
+            Assert.DoesNotContain("error-code", html, StringComparison.Ordinal);
+            Assert.Contains("urlform.csv", html, StringComparison.Ordinal);
+            Assert.Equal("page", _gateway.Requests.Last().Answer);
+        }
+        else
+        {
+            Assert.Contains("error-code", html, StringComparison.Ordinal); // two different charsets: ambiguous
+        }
     }
 }

@@ -57,6 +57,16 @@ public sealed class NotificationLedgerTests : IDisposable
     }
 
     [Fact]
+    public void Another_applications_database_is_refused_with_not_a_byte_of_it_changed()
+    {
+        Sql(Db(), "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('Zhang San');");
+        byte[] before = File.ReadAllBytes(Db());
+        Assert.Equal(LedgerProblem.NotALedger, Assert.Throws<LedgerException>(() => new NotificationLedger(Db())).Problem);
+        Assert.Equal(before, File.ReadAllBytes(Db())); // a WAL switch would have rewritten bytes 18 and 19 of the header
+        Assert.False(File.Exists(Db() + "-wal"));
+    }
+
+    [Fact]
     public void Status_reads_a_ledger_it_cannot_write()
     {
         using (var ledger = new NotificationLedger(Db()))

@@ -102,7 +102,8 @@ internal sealed class RawHttpServer : IDisposable
             using (var readHead = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
             {
                 readHead.CancelAfter(TimeSpan.FromSeconds(10));
-                while (n < head.Length && !EndsHead(head, n))
+                // The head, and the body its Content-Length announces (a client still sending gets a reset otherwise).
+                while (n < head.Length && !IsComplete(head, n))
                 {
                     int read = await stream.ReadAsync(head.AsMemory(n), readHead.Token).ConfigureAwait(false);
                     if (read == 0)
@@ -128,6 +129,15 @@ internal sealed class RawHttpServer : IDisposable
         }
     }
 
-    private static bool EndsHead(byte[] b, int n) =>
-        n >= 4 && b[n - 4] == '\r' && b[n - 3] == '\n' && b[n - 2] == '\r' && b[n - 1] == '\n';
+    private static bool IsComplete(byte[] b, int n)
+    {
+        string text = Encoding.ASCII.GetString(b, 0, n);
+        int end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0)
+        {
+            return false;
+        }
+        var length = System.Text.RegularExpressions.Regex.Match(text.Substring(0, end), @"(?im)^Content-Length:\s*(\d+)\s*$");
+        return !length.Success || n >= end + 4 + int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

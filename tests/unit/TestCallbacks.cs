@@ -26,6 +26,20 @@ internal static class TestCallbacks
         return p;
     }
 
+    /// <summary>A return (spec 5.2) for <paramref name="file"/>: is_success T or F with <paramref name="resultCode"/>, signed.</summary>
+    public static ParameterList Return(string file, bool success, string resultCode)
+    {
+        var p = new ParameterList();
+        p.TryAdd("file_name", file);
+        p.TryAdd("is_success", success ? "T" : "F");
+        p.TryAdd("partner", "2088002464631181");
+        p.TryAdd("result_code", resultCode);
+        using var s = new Md5Signer(Md5Key);
+        p.TryAdd("sign", s.Sign(SignString.Build(p), BptbCharset.Utf8));
+        p.TryAdd("sign_type", "MD5");
+        return p;
+    }
+
     /// <summary>The parameters as a form body, each value percent-encoded.</summary>
     public static string Body(ParameterList p) => string.Join("&", p.Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value)));
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 
 namespace AlipayBptb.Core.Ledger;
 
@@ -32,6 +33,20 @@ public sealed class BatchStatus
 
     /// <summary>result_code of the return that decided <see cref="Confirmed"/>: the success, else the latest failure (null when only a notification confirmed).</summary>
     public string? ResultCode { get; internal set; }
+
+    /// <summary>
+    /// A stop-everything code of rules 3-1 (UNKNOWN_EXCEPTION, GENERIC_FAILURE, SYSTEM_ERROR) that the batch's upload
+    /// or any of its returns ever got, whatever came after it: a later success does not make it safe to go on
+    /// without the checks the rules ask for. Null when none came.
+    /// </summary>
+    public string? StopCode { get; internal set; }
+
+    /// <summary>
+    /// The SQL list of the stop-everything codes, for the stores' status queries: <c>'GENERIC_FAILURE', …</c>. From
+    /// the one table of codes, so a code added there is found here.
+    /// </summary>
+    internal static readonly string StopCodesSql = string.Join(", ",
+        Rules.ErrorCode.All.Where(e => e.StopAll).Select(e => "'" + e.Code + "'").OrderBy(c => c, StringComparer.Ordinal));
 
     /// <summary>True when a bptb_result_notify came: the batch was processed.</summary>
     public bool ResultNotified { get; internal set; }

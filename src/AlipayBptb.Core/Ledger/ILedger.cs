@@ -28,7 +28,14 @@ public interface ILedger : IDisposable
     /// </summary>
     void MarkPassed(long through);
 
-    /// <summary>Keeps notify_verify's answer for a notify id.</summary>
+    /// <summary>
+    /// Tells runs on other hosts that this run is still alive. Another host's run counts as dead, and its claims as
+    /// abandoned, when it has not written for 10 minutes; a run whose actions take longer than that between two
+    /// batches must beat meanwhile, or a second reconciliation elsewhere would act on the same results.
+    /// </summary>
+    void Heartbeat();
+
+    /// <summary>Keeps notify_verify's answer for a notify id; once Alipay answered true, a later false does not undo it.</summary>
     void RecordVerification(string notifyId, bool verified, string response);
 
     /// <summary>Each payment file's state, from upload to result (all files when <paramref name="fileNames"/> is null).</summary>

@@ -103,6 +103,9 @@ CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
                 CheckOwnership(allowEmpty: false);
                 return;
             }
+            // Nothing is written before the file is known to be a ledger or empty: journal_mode = WAL alone rewrites
+            // another application's file header. (Checked again in the transaction below, against a racing creator.)
+            CheckOwnership(allowEmpty: true);
             // A new ledger's pages are 16 KiB (SQLite's default is 4): fewer levels in the indexes that random notify
             // ids are inserted into, 10% less time registering a day's log. Only a new file takes it (before WAL).
             Execute("PRAGMA page_size = 16384;");
@@ -176,9 +179,33 @@ CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
 
     private void RegisterBatch(IReadOnlyList<NotificationResult> batch)
     {
+        SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
+        try
+        {
+            WriteBatch(tx, batch);
+            tx.Commit();
+            _seq += batch.Count; // numbered only once on disk
+        }
+        catch
+        {
+            // A write that failed (a full disk, an I/O error) has SQLite roll the transaction back itself; the
+            // ROLLBACK of Dispose then fails with "no transaction is active", which must not hide the first error.
+            try
+            {
+                tx.Dispose();
+            }
+            catch (SqliteException)
+            {
+            }
+            throw;
+        }
+        tx.Dispose();
+    }
+
+    private void WriteBatch(SqliteTransaction tx, IReadOnlyList<NotificationResult> batch)
+    {
         string now = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture);
         DateTime nowTime = DateTime.Parse(now, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-        using SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
         long run = EnsureRun(tx, now);
         long batchStart = _seq;
         // New rows (nearly all, in a nightly run) take one plain INSERT whose row count says "new"; only a
@@ -272,12 +299,10 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
             }
             r.IsNewEvent = RegisterEvent(tx, r, key, received, now, run, seq, insertEvent, existingEvent, takeOverEvent, confirmedAlready);
         }
-        _seq = batchStart + batch.Count;
         using (SqliteCommand beat = Command(tx, "UPDATE run SET heartbeat = $a WHERE id = $b;"))
         {
             Run(beat, now, run);
         }
-        tx.Commit();
     }
 
     private bool RegisterEvent(SqliteTransaction tx, NotificationResult r, string key, string received, string now, long run, long seq,
@@ -358,12 +383,35 @@ ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified)
         }
     }
 
-    /// <summary>Records what notify_verify answered for a notify id (the latest answer wins).</summary>
+    /// <summary>Tells runs on other hosts that this run is alive, while its results are being acted on.</summary>
+    public void Heartbeat()
+    {
+        if (_run == null)
+        {
+            return;
+        }
+        try
+        {
+            using SqliteCommand c = Command(null, "UPDATE run SET heartbeat = $a WHERE id = $b;");
+            Run(c, DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture), _run);
+        }
+        catch (SqliteException ex)
+        {
+            throw LedgerException.From(Path, ex);
+        }
+    }
+
+    /// <summary>Records what notify_verify answered for a notify id (a true answer is kept).</summary>
     public void RecordVerification(string notifyId, bool verified, string response)
     {
         try
         {
-            using SqliteCommand c = Command(null, "INSERT INTO verification (notify_id, verified, response, checked) VALUES ($a, $b, $c, $d) ON CONFLICT(notify_id) DO UPDATE SET verified = excluded.verified, response = excluded.response, checked = excluded.checked;");
+            // A true answer is kept: asked again after the receiver answered 'success', Alipay says false for the same
+            // genuine id (it expired, spec 7.2 (12)). SET reads the row as it was before the update.
+            using SqliteCommand c = Command(null, @"INSERT INTO verification (notify_id, verified, response, checked) VALUES ($a, $b, $c, $d)
+ON CONFLICT(notify_id) DO UPDATE SET verified = MAX(verified, excluded.verified),
+    response = CASE WHEN excluded.verified >= verified THEN excluded.response ELSE response END,
+    checked = CASE WHEN excluded.verified >= verified THEN excluded.checked ELSE checked END;");
             Run(c, notifyId, verified ? 1 : 0, response, DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture));
         }
         catch (SqliteException ex)
@@ -400,7 +448,9 @@ SELECT f.file_name,
                         UNION ALL SELECT sent FROM upload WHERE file_name = f.file_name)),
   (SELECT MAX(t) FROM (SELECT last_seen AS t FROM callback WHERE file_name = f.file_name UNION ALL SELECT seen FROM invalid WHERE file_name = f.file_name
                         UNION ALL SELECT COALESCE(answered, sent) FROM upload WHERE file_name = f.file_name)),
-  u.state, u.code, u.sent, u.rows, u.total
+  u.state, u.code, u.sent, u.rows, u.total,
+  (SELECT MIN(code) FROM (SELECT result_code AS code FROM callback r WHERE r.file_name = f.file_name AND r.kind = 'Return'
+                          UNION ALL SELECT u.code) s WHERE code IN (" + BatchStatus.StopCodesSql + @"))
 FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_name;");
             using SqliteDataReader r = c.ExecuteReader();
             while (r.Read())
@@ -421,6 +471,7 @@ FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_nam
                 status.Uploaded = r.IsDBNull(14) ? null : DateTime.Parse(r.GetString(14), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
                 status.Payments = r.IsDBNull(15) ? null : (int)r.GetInt64(15);
                 status.Total = r.IsDBNull(16) ? null : decimal.Parse(r.GetString(16), CultureInfo.InvariantCulture);
+                status.StopCode = r.IsDBNull(17) ? null : r.GetString(17);
                 list.Add(status);
             }
         }

@@ -30,7 +30,9 @@ SELECT f.file_name,
                         UNION ALL SELECT sent FROM upload WHERE file_name = f.file_name) a),
   (SELECT MAX(t) FROM (SELECT last_seen AS t FROM callback WHERE file_name = f.file_name UNION ALL SELECT seen FROM invalid WHERE file_name = f.file_name
                         UNION ALL SELECT COALESCE(answered, sent) FROM upload WHERE file_name = f.file_name) b),
-  u.state, u.code, u.sent, u.rows, u.total
+  u.state, u.code, u.sent, u.rows, u.total,
+  (SELECT MIN(code) FROM (SELECT result_code AS code FROM callback r WHERE r.file_name = f.file_name AND r.kind = 'Return'
+                          UNION ALL SELECT u.code) s WHERE code IN (" + BatchStatus.StopCodesSql + @"))
 FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_name");
         using NpgsqlDataReader r = cmd.ExecuteReader();
         while (r.Read())
@@ -51,6 +53,7 @@ FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_nam
             status.Uploaded = r.IsDBNull(14) ? null : Read(r, 14);
             status.Payments = r.IsDBNull(15) ? null : r.GetInt32(15);
             status.Total = r.IsDBNull(16) ? null : r.GetDecimal(16);
+            status.StopCode = r.IsDBNull(17) ? null : r.GetString(17);
             list.Add(status);
         }
         return list;

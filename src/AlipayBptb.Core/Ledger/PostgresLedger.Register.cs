@@ -38,11 +38,22 @@ internal sealed partial class PostgresLedger
         Do(c => Exec(c, null, "UPDATE run SET passed = GREATEST(passed, $1), heartbeat = now() WHERE id = $2", passed, run));
     }
 
+    public void Heartbeat()
+    {
+        if (_run is long run && !_readOnly)
+        {
+            Do(c => Exec(c, null, "UPDATE run SET heartbeat = now() WHERE id = $1", run));
+        }
+    }
+
+    // A true answer is kept, as in the SQLite ledger: a later false is the id having expired.
     public void RecordVerification(string notifyId, bool verified, string response)
     {
         DateTime now = Utc(DateTime.UtcNow);
         Do(c => Exec(c, null, @"INSERT INTO verification (notify_id, verified, response, checked) VALUES ($1, $2, $3, $4)
-ON CONFLICT (notify_id) DO UPDATE SET verified = excluded.verified, response = excluded.response, checked = excluded.checked", notifyId, verified, response, now));
+ON CONFLICT (notify_id) DO UPDATE SET verified = verification.verified OR excluded.verified,
+    response = CASE WHEN excluded.verified >= verification.verified THEN excluded.response ELSE verification.response END,
+    checked = CASE WHEN excluded.verified >= verification.verified THEN excluded.checked ELSE verification.checked END", notifyId, verified, response, now));
     }
 
     /// <summary>Ends this run: what it emitted and did not mark passed is left for the next run.</summary>

@@ -37,8 +37,10 @@ public sealed class NotificationResult
     /// What happened to the batch, by what a valid callback says: Confirmed or ConfirmFailed (a return's
     /// is_success), Processed (bptb_result_notify) or BalanceShort (bptb_unfreeze_notify); null when invalid.
     /// One result reaches the merchant through both channels (spec 7.4): the ledger acts on the event once.
+    /// Null too when Alipay's notify_verify answered false for it: a signature that verifies on a notification Alipay
+    /// says it did not send (a leaked MD5 key) is nothing to act on.
     /// </summary>
-    public BatchEvent? Event => !IsValid ? null
+    public BatchEvent? Event => !IsValid || NotifyVerified == false ? null
         : Kind == NotificationKind.Return ? (ConfirmsTheBatch ? BatchEvent.Confirmed : BatchEvent.ConfirmFailed)
         : RawParameters["notify_type"] == "bptb_unfreeze_notify" ? BatchEvent.BalanceShort : BatchEvent.Processed;
 
