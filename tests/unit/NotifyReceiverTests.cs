@@ -166,6 +166,103 @@ public sealed class NotifyReceiverTests : IDisposable
     }
 
     [Fact]
+    public void A_second_receiver_on_a_symlink_or_a_hardlink_of_the_log_is_refused()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // links need privileges there; the lock is keyed on the resolved path all the same
+        }
+        Start();
+        string symlink = Path.Combine(_dir, "alias.log");
+        File.CreateSymbolicLink(symlink, LogPath);
+        string linkedDir = Path.Combine(_dir, "linked-dir");
+        Directory.CreateSymbolicLink(linkedDir, _dir);
+        string hardlink = Path.Combine(_dir, "hard.log");
+        using (System.Diagnostics.Process ln = System.Diagnostics.Process.Start("ln", new[] { LogPath, hardlink })!)
+        {
+            Assert.True(ln.WaitForExit(10_000));
+            Assert.Equal(0, ln.ExitCode);
+        }
+        foreach (string alias in new[] { symlink, Path.Combine(linkedDir, "callbacks.log"), hardlink })
+        {
+            var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+            Assert.Throws<LogInUseException>(() =>
+            {
+                NotifyReceiver second = NotifyReceiver.Start("http://127.0.0.1:0/alipay/", alias, verifier);
+                _owned.Add(second);
+            });
+        }
+    }
+
+    private static byte[] Record(string notifyId) =>
+        CallbackLog.FormatLine(DateTime.UtcNow, "POST", "127.0.0.1:1", "-", Encoding.ASCII.GetBytes("/alipay/notify"), Encoding.ASCII.GetBytes("notify_id=" + notifyId), 10 + notifyId.Length);
+
+    [Fact]
+    public void Records_are_true_appends_so_what_another_writer_appended_meanwhile_is_kept()
+    {
+        // Another writer appends between the record's open and its write (the window in which a writer that
+        // writes at the length it found overwrites it: 7 of 600 answered callbacks in the audit).
+        using CallbackLogWriter log = CallbackLogWriter.Open(LogPath);
+        Assert.True(log.TryAppend(Record("first")));
+        log.BeforeWrite = () => File.AppendAllText(LogPath, "appended by another writer\n");
+        Assert.True(log.TryAppend(Record("second")));
+        log.BeforeWrite = null;
+        string[] lines = Records();
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("notify_id=first", lines[0], StringComparison.Ordinal);
+        Assert.Equal("appended by another writer", lines[1]);
+        Assert.Contains("notify_id=second", lines[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_copy_and_truncate_between_open_and_write_leaves_no_hole_of_nul_bytes()
+    {
+        using CallbackLogWriter log = CallbackLogWriter.Open(LogPath);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(log.TryAppend(Record("before" + i)));
+        }
+        log.BeforeWrite = () =>
+        {
+            using var f = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            f.SetLength(0); // logrotate copytruncate, just after the record's file was opened
+        };
+        Assert.True(log.TryAppend(Record("after")));
+        Assert.DoesNotContain((byte)0, File.ReadAllBytes(LogPath));
+        Assert.Contains("notify_id=after", Assert.Single(Records()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_record_whose_file_is_removed_or_renamed_before_success_is_written_again_at_the_path()
+    {
+        using CallbackLogWriter log = CallbackLogWriter.Open(LogPath);
+        Assert.True(log.TryAppend(Record("first")));
+        // Between the record's fsync and the answer: rotated away, then removed.
+        int rotations = 0;
+        log.AfterWrite = () =>
+        {
+            if (rotations++ == 0)
+            {
+                File.Move(LogPath, LogPath + ".1");
+            }
+        };
+        Assert.True(log.TryAppend(Record("second")));
+        Assert.Contains("notify_id=second", Assert.Single(Records()), StringComparison.Ordinal);
+        rotations = 0;
+        log.AfterWrite = () =>
+        {
+            if (rotations++ == 0)
+            {
+                File.Delete(LogPath);
+            }
+        };
+        Assert.True(log.TryAppend(Record("third")));
+        Assert.Contains("notify_id=third", Assert.Single(Records()), StringComparison.Ordinal);
+        log.AfterWrite = () => File.Delete(LogPath); // every time: a bounded number of tries, then an error
+        Assert.False(log.TryAppend(Record("fourth")));
+    }
+
+    [Fact]
     public async Task Copy_and_truncate_rotation_is_followed_without_a_hole_of_nul_bytes()
     {
         NotifyReceiver r = Start();
