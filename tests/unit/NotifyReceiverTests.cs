@@ -83,6 +83,73 @@ public sealed class NotifyReceiverTests : IDisposable
         Assert.NotNull(read.Received);
     }
 
+    private static async Task<(int Status, string Body)> PostBytesAsync(NotifyReceiver r, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        using HttpResponseMessage m = await Http.PostAsync(r.Url + "notify", content);
+        return ((int)m.StatusCode, await m.Content.ReadAsStringAsync());
+    }
+
+    private static NotificationResult ReadBack(string record)
+    {
+        using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        return v.Verify(record, out string? unreadable) ?? throw new InvalidOperationException("unreadable: " + unreadable);
+    }
+
+    [Fact]
+    public async Task An_invalid_callback_is_logged_and_never_answered_success()
+    {
+        NotifyReceiver r = Start();
+        string forged = Notification("forged0001").Replace("file_name=a.csv", "file_name=b.csv", StringComparison.Ordinal);
+        (int status, string body) = await PostAsync(r, forged);
+        Assert.Equal(400, status); // Alipay sends again what it sent
+        Assert.NotEqual("success", body);
+        Assert.StartsWith("invalid:", Assert.Single(Records()).Split('\t')[3], StringComparison.Ordinal);
+        (status, body) = await PostAsync(r, "no parameters at all");
+        Assert.Equal(400, status);
+        Assert.StartsWith("unreadable:", Records()[1].Split('\t')[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_notification_a_hop_rewrote_into_the_not_sign_is_refused_and_reads_back_as_the_receiver_judged_it()
+    {
+        // "&notify_id=" turned into "¬ify_id=" (HTML entity damage on the way): not what Alipay sent, so it is not
+        // repaired but refused, and Alipay sends it again; the record reads back as what the receiver judged.
+        LocalGateway gateway = Gateway();
+        NotifyReceiver r = Start(gateway);
+        string id = gateway.IssueNotifyId();
+        string mangled = Notification(id).Replace("&notify_id=", "\u00ACify_id=", StringComparison.Ordinal);
+        (int status, string body) = await PostBytesAsync(r, Encoding.UTF8.GetBytes(mangled));
+        Assert.NotEqual("success", body);
+        Assert.Equal(400, status);
+        string record = Assert.Single(Records());
+        Assert.StartsWith("invalid:", record.Split('\t')[3], StringComparison.Ordinal);
+        Assert.False(ReadBack(record).IsValid);
+        Assert.Equal((200, "success"), await PostAsync(r, Notification(id))); // the resend, undamaged
+    }
+
+    [Fact]
+    public async Task A_get_with_raw_utf8_in_its_query_is_judged_as_the_reconciliation_reads_it()
+    {
+        LocalGateway gateway = Gateway();
+        NotifyReceiver r = Start(gateway);
+        string id = gateway.IssueNotifyId();
+        ParameterList p = TestCallbacks.Notification(id, "批量付款.csv");
+        // The query as a careless hop sends it: the file name's UTF-8 bytes unescaped.
+        string query = string.Join("&", p.Select(kv => kv.Key + "=" + (kv.Key == "file_name" ? kv.Value : Uri.EscapeDataString(kv.Value))));
+        byte[] target = Encoding.UTF8.GetBytes("/alipay/notify?" + query);
+        byte[] request = Encoding.ASCII.GetBytes("GET ").Concat(target).Concat(Encoding.ASCII.GetBytes(" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).ToArray();
+        string answer = await RawAsync(r, request);
+        string record = Assert.Single(Records());
+        Assert.Equal("valid;notify_verify=true", record.Split('\t')[3]);
+        Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        NotificationResult read = ReadBack(record);
+        Assert.True(read.IsValid, read.Reason);
+        Assert.Equal("批量付款.csv", read.RawParameters["file_name"]);
+        Assert.True(read.NotifyVerified);
+    }
+
     [Fact]
     public async Task A_notification_notify_verify_denies_is_logged_and_not_answered_success()
     {
