@@ -76,6 +76,15 @@ Describe 'Start-BptbMockGateway and Start-BptbNotifyReceiver' {
         ($notifies.FileName | Sort-Object -Unique) | Should -Be @('r1.csv', 'r2.csv')
     }
 
+    It 'never answers success to a callback it judges invalid, and the log reads back as it judged' {
+        $forged = "notify_type=bptb_result_notify&notify_time=2026-11-26+10%3A00%3A00&notify_id=forged1&pay_date=20261126&flag=bptb_result_file&file_name=a.csv&sign=0123456789abcdef0123456789abcdef&sign_type=MD5"
+        $answer = Invoke-WebRequest -Uri "$($rcv.Url)notify" -Method Post -Body $forged -ContentType 'application/x-www-form-urlencoded' -SkipHttpErrorCheck
+        $answer.StatusCode | Should -Be 400
+        "$($answer.Content)" | Should -Not -Be 'success'
+        (Get-Content $log).Split("`t")[3] | Should -BeLike 'invalid:*'
+        (Test-BptbNotification -Path $log -Key $key -Partner $partner).IsValid | Should -BeFalse
+    }
+
     It 'refuses to type a password into anything but a loopback gateway' {
         'https://mapi.alipay.com/gateway.do?service=bptb_user_confirm' | Confirm-BptbMockPayment -PaymentPassword $pw -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'NotAMockGateway,*'

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Net;
 using System.Net.Http;
 using System.Text;
 using System.Threading;
@@ -45,9 +46,9 @@ public sealed class LocalGatewayTests : IDisposable
 
     private string LogPath => Path.Combine(_dir, "callbacks.log");
 
-    private NotifyReceiver StartReceiver(string prefix = "http://127.0.0.1:0/alipay/")
+    private NotifyReceiver StartReceiver(string prefix = "http://127.0.0.1:0/alipay/", NotificationVerifier? verifier = null)
     {
-        var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        verifier ??= new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
         NotifyReceiver r = NotifyReceiver.Start(prefix, LogPath, verifier);
         _receivers.Add(r);
         return r;
@@ -268,7 +269,8 @@ public sealed class LocalGatewayTests : IDisposable
     public async Task Rsa_requests_get_answers_signed_with_alipays_key()
     {
         using var gateway = LocalGateway.Start(new LocalGatewayOptions { Partner = Partner, MerchantPublicKey = Vectors.Text("rsa2048.pub.pem"), PaymentPassword = Password, TimeFactor = 0.0005 });
-        NotifyReceiver receiver = StartReceiver();
+        // The receiver checks with Alipay's key: one with another key would refuse every notification.
+        NotifyReceiver receiver = StartReceiver(verifier: new NotificationVerifier(new[] { KeyLoader.LoadPublicKey(gateway.AlipayPublicKey, "alipay") }, null, Partner, BptbCharset.Get("gbk")));
         gateway.AddPaymentFile("rsa.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - gateway.ConfirmDelay);
         using Signer merchant = KeyLoader.LoadPrivateKey(Vectors.Text("rsa2048.pk8.pem"), "test");
         string url = new ConfirmRequestBuilder(Partner, Payer, receiver.Url + "return", receiver.Url + "notify", BptbCharset.Get("gbk"), merchant, gateway.Url).Build("rsa.csv").Url;
@@ -309,14 +311,16 @@ public sealed class LocalGatewayTests : IDisposable
     }
 
     [Fact]
-    public async Task The_receiver_logs_forged_and_binary_posts_one_line_each_and_answers_exactly_success()
+    public async Task The_receiver_logs_forged_and_binary_posts_one_line_each_and_never_answers_them_success()
     {
         NotifyReceiver receiver = StartReceiver();
         using var http = new HttpClient();
         using HttpResponseMessage forged = await http.PostAsync(receiver.Url + "notify", new StringContent("notify_id=x&sign_type=MD5&sign=00000000000000000000000000000000&file_name=a.csv", Encoding.ASCII, "application/x-www-form-urlencoded"));
         using HttpResponseMessage binary = await http.PostAsync(receiver.Url + "notify", new ByteArrayContent(new byte[] { 0, 1, 2, (byte)'\n', (byte)'\t', 0xC8, 0xFF }));
-        Assert.Equal("success", await forged.Content.ReadAsStringAsync());
-        Assert.Equal("success", await binary.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.NotEqual("success", await forged.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, binary.StatusCode);
+        Assert.NotEqual("success", await binary.Content.ReadAsStringAsync());
         string[] lines = File.ReadAllLines(LogPath);
         Assert.Equal(2, lines.Length);
         Assert.StartsWith("invalid:", lines[0].Split('\t')[3], StringComparison.Ordinal);

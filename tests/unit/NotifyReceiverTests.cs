@@ -83,6 +83,73 @@ public sealed class NotifyReceiverTests : IDisposable
         Assert.NotNull(read.Received);
     }
 
+    private static async Task<(int Status, string Body)> PostBytesAsync(NotifyReceiver r, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        using HttpResponseMessage m = await Http.PostAsync(r.Url + "notify", content);
+        return ((int)m.StatusCode, await m.Content.ReadAsStringAsync());
+    }
+
+    private static NotificationResult ReadBack(string record)
+    {
+        using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        return v.Verify(record, out string? unreadable) ?? throw new InvalidOperationException("unreadable: " + unreadable);
+    }
+
+    [Fact]
+    public async Task An_invalid_callback_is_logged_and_never_answered_success()
+    {
+        NotifyReceiver r = Start();
+        string forged = Notification("forged0001").Replace("file_name=a.csv", "file_name=b.csv", StringComparison.Ordinal);
+        (int status, string body) = await PostAsync(r, forged);
+        Assert.Equal(400, status); // Alipay sends again what it sent
+        Assert.NotEqual("success", body);
+        Assert.StartsWith("invalid:", Assert.Single(Records()).Split('\t')[3], StringComparison.Ordinal);
+        (status, body) = await PostAsync(r, "no parameters at all");
+        Assert.Equal(400, status);
+        Assert.StartsWith("unreadable:", Records()[1].Split('\t')[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_notification_a_hop_rewrote_into_the_not_sign_is_refused_and_reads_back_as_the_receiver_judged_it()
+    {
+        // "&notify_id=" turned into "¬ify_id=" (HTML entity damage on the way): not what Alipay sent, so it is not
+        // repaired but refused, and Alipay sends it again; the record reads back as what the receiver judged.
+        LocalGateway gateway = Gateway();
+        NotifyReceiver r = Start(gateway);
+        string id = gateway.IssueNotifyId();
+        string mangled = Notification(id).Replace("&notify_id=", "\u00ACify_id=", StringComparison.Ordinal);
+        (int status, string body) = await PostBytesAsync(r, Encoding.UTF8.GetBytes(mangled));
+        Assert.NotEqual("success", body);
+        Assert.Equal(400, status);
+        string record = Assert.Single(Records());
+        Assert.StartsWith("invalid:", record.Split('\t')[3], StringComparison.Ordinal);
+        Assert.False(ReadBack(record).IsValid);
+        Assert.Equal((200, "success"), await PostAsync(r, Notification(id))); // the resend, undamaged
+    }
+
+    [Fact]
+    public async Task A_get_with_raw_utf8_in_its_query_is_judged_as_the_reconciliation_reads_it()
+    {
+        LocalGateway gateway = Gateway();
+        NotifyReceiver r = Start(gateway);
+        string id = gateway.IssueNotifyId();
+        ParameterList p = TestCallbacks.Notification(id, "批量付款.csv");
+        // The query as a careless hop sends it: the file name's UTF-8 bytes unescaped.
+        string query = string.Join("&", p.Select(kv => kv.Key + "=" + (kv.Key == "file_name" ? kv.Value : Uri.EscapeDataString(kv.Value))));
+        byte[] target = Encoding.UTF8.GetBytes("/alipay/notify?" + query);
+        byte[] request = Encoding.ASCII.GetBytes("GET ").Concat(target).Concat(Encoding.ASCII.GetBytes(" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).ToArray();
+        string answer = await RawAsync(r, request);
+        string record = Assert.Single(Records());
+        Assert.Equal("valid;notify_verify=true", record.Split('\t')[3]);
+        Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        NotificationResult read = ReadBack(record);
+        Assert.True(read.IsValid, read.Reason);
+        Assert.Equal("批量付款.csv", read.RawParameters["file_name"]);
+        Assert.True(read.NotifyVerified);
+    }
+
     [Fact]
     public async Task A_notification_notify_verify_denies_is_logged_and_not_answered_success()
     {
@@ -163,6 +230,103 @@ public sealed class NotifyReceiverTests : IDisposable
         Start();
         var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
         Assert.Throws<LogInUseException>(() => NotifyReceiver.Start("http://127.0.0.1:0/alipay/", LogPath, verifier));
+    }
+
+    [Fact]
+    public void A_second_receiver_on_a_symlink_or_a_hardlink_of_the_log_is_refused()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // links need privileges there; the lock is keyed on the resolved path all the same
+        }
+        Start();
+        string symlink = Path.Combine(_dir, "alias.log");
+        File.CreateSymbolicLink(symlink, LogPath);
+        string linkedDir = Path.Combine(_dir, "linked-dir");
+        Directory.CreateSymbolicLink(linkedDir, _dir);
+        string hardlink = Path.Combine(_dir, "hard.log");
+        using (System.Diagnostics.Process ln = System.Diagnostics.Process.Start("ln", new[] { LogPath, hardlink })!)
+        {
+            Assert.True(ln.WaitForExit(10_000));
+            Assert.Equal(0, ln.ExitCode);
+        }
+        foreach (string alias in new[] { symlink, Path.Combine(linkedDir, "callbacks.log"), hardlink })
+        {
+            var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+            Assert.Throws<LogInUseException>(() =>
+            {
+                NotifyReceiver second = NotifyReceiver.Start("http://127.0.0.1:0/alipay/", alias, verifier);
+                _owned.Add(second);
+            });
+        }
+    }
+
+    private static byte[] Record(string notifyId) =>
+        CallbackLog.FormatLine(DateTime.UtcNow, "POST", "127.0.0.1:1", "-", Encoding.ASCII.GetBytes("/alipay/notify"), Encoding.ASCII.GetBytes("notify_id=" + notifyId), 10 + notifyId.Length);
+
+    [Fact]
+    public void Records_are_true_appends_so_what_another_writer_appended_meanwhile_is_kept()
+    {
+        // Another writer appends between the record's open and its write (the window in which a writer that
+        // writes at the length it found overwrites it: 7 of 600 answered callbacks in the audit).
+        using CallbackLogWriter log = CallbackLogWriter.Open(LogPath);
+        Assert.True(log.TryAppend(Record("first")));
+        log.BeforeWrite = () => File.AppendAllText(LogPath, "appended by another writer\n");
+        Assert.True(log.TryAppend(Record("second")));
+        log.BeforeWrite = null;
+        string[] lines = Records();
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("notify_id=first", lines[0], StringComparison.Ordinal);
+        Assert.Equal("appended by another writer", lines[1]);
+        Assert.Contains("notify_id=second", lines[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_copy_and_truncate_between_open_and_write_leaves_no_hole_of_nul_bytes()
+    {
+        using CallbackLogWriter log = CallbackLogWriter.Open(LogPath);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(log.TryAppend(Record("before" + i)));
+        }
+        log.BeforeWrite = () =>
+        {
+            using var f = new FileStream(LogPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            f.SetLength(0); // logrotate copytruncate, just after the record's file was opened
+        };
+        Assert.True(log.TryAppend(Record("after")));
+        Assert.DoesNotContain((byte)0, File.ReadAllBytes(LogPath));
+        Assert.Contains("notify_id=after", Assert.Single(Records()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_record_whose_file_is_removed_or_renamed_before_success_is_written_again_at_the_path()
+    {
+        using CallbackLogWriter log = CallbackLogWriter.Open(LogPath);
+        Assert.True(log.TryAppend(Record("first")));
+        // Between the record's fsync and the answer: rotated away, then removed.
+        int rotations = 0;
+        log.AfterWrite = () =>
+        {
+            if (rotations++ == 0)
+            {
+                File.Move(LogPath, LogPath + ".1");
+            }
+        };
+        Assert.True(log.TryAppend(Record("second")));
+        Assert.Contains("notify_id=second", Assert.Single(Records()), StringComparison.Ordinal);
+        rotations = 0;
+        log.AfterWrite = () =>
+        {
+            if (rotations++ == 0)
+            {
+                File.Delete(LogPath);
+            }
+        };
+        Assert.True(log.TryAppend(Record("third")));
+        Assert.Contains("notify_id=third", Assert.Single(Records()), StringComparison.Ordinal);
+        log.AfterWrite = () => File.Delete(LogPath); // every time: a bounded number of tries, then an error
+        Assert.False(log.TryAppend(Record("fourth")));
     }
 
     [Fact]

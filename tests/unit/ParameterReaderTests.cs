@@ -1,4 +1,6 @@
 using System;
+using System.Linq;
+using System.Text;
 using AlipayBptb.Core.Notifications;
 using AlipayBptb.Core.Signing;
 using Xunit;
@@ -16,6 +18,37 @@ public class ParameterReaderTests
         Assert.Null(read.Problem);
         var verifier = new NotificationVerifier(new[] { new Md5Signer("0123456789abcdef0123456789abcdef") }, null, null, BptbCharset.Utf8);
         return verifier.Verify(read.Parameters);
+    }
+
+    private static string Show(ParameterRead r) =>
+        (r.IsUnreadable ? "unreadable " : string.Empty) + (r.Problem ?? string.Empty) + " | " + string.Join("&", r.Parameters.Select(kv => kv.Key + "=" + kv.Value));
+
+    // What the receiver reads from the bytes it received, and what the log reader reads from its record of them.
+    [Theory]
+    [InlineData("utf-8", "a=1\u00ACify_id=2")] // a raw '¬': never repaired, on either side
+    [InlineData("utf-8", "file_name=\u6279\u91CF.csv&b=1")] // raw UTF-8
+    [InlineData("gbk", "file_name=\u6279\u91CF.csv&b=1")] // raw GBK
+    [InlineData("utf-8", "file_name=\u6279\u91CF.csv&b=1", "gbk")] // raw UTF-8 read as GBK
+    [InlineData("utf-8", "sign=ab+c%2Bd&t=2010-11-30+14%3a29%3a00")] // '+' and its escape
+    [InlineData("utf-8", "a=1&b=2\r\n")] // a line break after the body
+    [InlineData("utf-8", "a=%25&b=%")] // an escaped '%', and a bare one
+    [InlineData("utf-8", "a=1&a=2")]
+    [InlineData("utf-8", "-")]
+    [InlineData("utf-8", "a=\t1")]
+    public void A_record_reads_back_exactly_as_the_receiver_read_what_it_received(string sentIn, string body, string readIn = "")
+    {
+        BptbCharset charset = BptbCharset.Get(readIn.Length == 0 ? sentIn : readIn);
+        byte[] bytes = (sentIn == "gbk" ? Gbk.Encoding : Encoding.UTF8).GetBytes(body);
+        ParameterRead received = ParameterReader.ReadReceived(bytes, 0, bytes.Length, charset);
+        foreach (bool inQuery in new[] { false, true })
+        {
+            byte[] target = Encoding.ASCII.GetBytes("/alipay/notify" + (inQuery ? "?" : string.Empty)).Concat(inQuery ? bytes : Array.Empty<byte>()).ToArray();
+            byte[] recordBody = inQuery ? Array.Empty<byte>() : bytes;
+            string line = Encoding.UTF8.GetString(CallbackLog.FormatLine(DateTime.UtcNow, inQuery ? "GET" : "POST", "127.0.0.1:1", "-", target, recordBody, recordBody.Length)).TrimEnd('\n');
+            ParameterRead logged = ParameterReader.Read(line, charset);
+            Assert.Equal(Show(received), Show(logged));
+            Assert.NotNull(logged.Record);
+        }
     }
 
     [Fact]

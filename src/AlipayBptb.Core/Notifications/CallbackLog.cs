@@ -127,6 +127,66 @@ public static class CallbackLog
         return true;
     }
 
+    /// <summary>
+    /// For a record of this version (seven decimals in its time): the bytes the receiver received and read the
+    /// parameters from, the body when there was one, else the target's query, recovered by percent-decoding the
+    /// field, with the record's time and check fields. <paramref name="received"/> is null, with a
+    /// <paramref name="problem"/>, when the field holds what the receiver never writes (a damaged record).
+    /// False when the line is not such a record (a record of an earlier version is read by
+    /// <see cref="TryGetParameters"/>).
+    /// </summary>
+    public static bool TryGetReceived(string line, out byte[]? received, out string? problem, out string time, out string check)
+    {
+        received = null;
+        problem = null;
+        if (line.Length <= TimeLength || line[TimeLength] != '\t' || !TryGetParameters(line, out _, out time, out check))
+        {
+            time = string.Empty;
+            check = string.Empty;
+            return false;
+        }
+        string[] fields = line.TrimEnd('\r', '\n').Split('\t');
+        string field;
+        if (fields[5] != "-")
+        {
+            field = fields[5];
+        }
+        else
+        {
+            // The first '?' of the escaped target is the first of the target as sent: '?' is never escaped,
+            // and no escape holds one.
+            int q = fields[4].IndexOf('?');
+            field = q < 0 ? string.Empty : fields[4].Substring(q + 1);
+        }
+        var bytes = new byte[field.Length];
+        int n = 0;
+        for (int i = 0; i < field.Length; i++)
+        {
+            char c = field[i];
+            if (c == '%' && i + 2 < field.Length && IsHex(field[i + 1]) && IsHex(field[i + 2]))
+            {
+                bytes[n++] = (byte)((HexValue(field[i + 1]) << 4) | HexValue(field[i + 2]));
+                i += 2;
+            }
+            else if (c > 0x20 && c < 0x7F && c != '%')
+            {
+                bytes[n++] = (byte)c;
+            }
+            else
+            {
+                problem = $"the record is damaged: its {(fields[5] != "-" ? "body" : "target")} holds {(c == '%' ? "a '%' that is not an escape" : $"U+{(int)c:X4}")} at position {i + 1}, which the receiver never writes";
+                return true;
+            }
+        }
+        Array.Resize(ref bytes, n);
+        received = bytes;
+        return true;
+    }
+
+    private static bool IsHex(char c) => (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+
+    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+
     /// <summary>What notify_verify answered, as a check field records it: true, false, or null when not asked or not reached.</summary>
     public static bool? NotifyVerified(string check)
     {

@@ -56,6 +56,13 @@ public static class ParameterReader
 
     public static ParameterRead Read(string input, BptbCharset charset)
     {
+        // A receiver's record gives back the bytes it received, read by the receiver's own reading (limits
+        // included: the escaped line is longer than what was received).
+        if (CallbackLog.TryGetReceived(input, out byte[]? received, out string? problem, out string time, out string check))
+        {
+            ParameterRead read = received != null ? ReadReceived(received, 0, received.Length, charset) : Unreadable(problem!);
+            return new ParameterRead(read.Parameters, read.Problem, read.IsUnreadable, new LoggedRecord(time, check)) { Input = input };
+        }
         if (input.Length > MaxInputLength)
         {
             return Unreadable($"the input is {input.Length} characters long; a notification or return is at most {MaxInputLength}");
@@ -66,9 +73,10 @@ public static class ParameterReader
             return Unreadable(binary);
         }
         LoggedRecord? record = null;
-        if (CallbackLog.TryGetParameters(input, out string logged, out string time, out string check))
+        if (CallbackLog.TryGetParameters(input, out string logged, out string legacyTime, out string legacyCheck))
         {
-            record = new LoggedRecord(time, check);
+            // A record of an earlier version, which kept '%' as it was: read as it was written.
+            record = new LoggedRecord(legacyTime, legacyCheck);
             ParameterRead read = Parse(logged, charset);
             return new ParameterRead(read.Parameters, read.Problem, read.IsUnreadable, record) { Input = input };
         }
@@ -92,6 +100,164 @@ public static class ParameterReader
         return binary != null ? Unreadable(binary) : Parse(query, charset);
     }
 
+    /// <summary>
+    /// The one reading of a callback as it arrived: the bytes of its body, or of its target's query when it
+    /// has no body. The receiver judges a callback with it, and the log reader reads the receiver's record
+    /// with it (a record percent-decodes back to exactly these bytes), so both read the same parameters.
+    /// Escapes and raw bytes alike stand for bytes in the charset, '+' for a space; nothing is repaired: a
+    /// callback that is not what Alipay sent is invalid, so that it is refused and Alipay sends it again.
+    /// </summary>
+    public static ParameterRead ReadReceived(byte[] bytes, int offset, int count, BptbCharset charset)
+    {
+        if (count > MaxInputLength)
+        {
+            return Unreadable($"the input is {count} bytes long; a notification or return is at most {MaxInputLength}");
+        }
+        int end = offset + count;
+        bool hasEquals = false;
+        bool blank = true;
+        for (int i = offset; i < end; i++)
+        {
+            byte b = bytes[i];
+            if ((b < 0x20 && b != '\t' && b != '\r' && b != '\n') || b == 0x7F)
+            {
+                return Unreadable($"the input holds binary data (byte 0x{b:X2} at position {i - offset + 1}), not a query string");
+            }
+            hasEquals |= b == '=';
+            blank &= b == ' ' || b == '\t' || b == '\r' || b == '\n';
+        }
+        if (!hasEquals)
+        {
+            return Unreadable(blank ? "the input is empty" : "the input holds no key=value parameters");
+        }
+        var list = new ParameterList();
+        string? problem = null;
+        int pos = offset;
+        while (pos <= end)
+        {
+            int amp = Array.IndexOf(bytes, (byte)'&', pos, end - pos);
+            if (amp < 0)
+            {
+                amp = end;
+            }
+            if (amp > pos)
+            {
+                int eq = Array.IndexOf(bytes, (byte)'=', pos, amp - pos);
+                int keyEnd = eq < 0 ? amp : eq;
+                string? key = DecodeBytes(bytes, pos, keyEnd, charset, out string? keyProblem);
+                string? valueProblem = null;
+                string? value = eq < 0 ? string.Empty : DecodeBytes(bytes, eq + 1, amp, charset, out valueProblem);
+                if (key == null || value == null)
+                {
+                    problem ??= $"parameter {DescribeBytes(bytes, pos, keyEnd)}: {keyProblem ?? valueProblem}";
+                }
+                else if (key.Length == 0)
+                {
+                    problem ??= "a parameter has an empty name";
+                }
+                else if (!list.TryAdd(key, value))
+                {
+                    // Never first- or last-wins: whichever copy the merchant's code reads, the other might be the signed one.
+                    problem ??= $"parameter '{key}' appears more than once, so it is ambiguous which value was signed";
+                }
+            }
+            pos = amp + 1;
+        }
+        return new ParameterRead(list, problem, false);
+    }
+
+    // Percent-decodes bytes[start, end) and reads the bytes in the charset; null with a problem when it cannot.
+    private static string? DecodeBytes(byte[] bytes, int start, int end, BptbCharset charset, out string? problem)
+    {
+        problem = null;
+        bool plain = true;
+        for (int i = start; i < end && plain; i++)
+        {
+            byte b = bytes[i];
+            plain = b != '%' && b != '+' && b < 0x80;
+        }
+        if (plain)
+        {
+            return KnownName(bytes, start, end) ?? System.Text.Encoding.ASCII.GetString(bytes, start, end - start);
+        }
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(end - start);
+        try
+        {
+            int n = 0;
+            for (int i = start; i < end; i++)
+            {
+                byte b = bytes[i];
+                if (b == '+')
+                {
+                    buffer[n++] = (byte)' ';
+                }
+                else if (b == '%')
+                {
+                    int hi = i + 2 < end ? Hex((char)bytes[i + 1]) : -1;
+                    int lo = i + 2 < end ? Hex((char)bytes[i + 2]) : -1;
+                    if (hi < 0 || lo < 0)
+                    {
+                        problem = $"bad percent escape {DescribeBytes(bytes, i, Math.Min(i + 3, end))} (a '%' must be followed by two hex digits)";
+                        return null;
+                    }
+                    buffer[n++] = (byte)((hi << 4) | lo);
+                    i += 2;
+                }
+                else
+                {
+                    buffer[n++] = b; // a raw byte, ASCII or not, is that byte in the charset
+                }
+            }
+            try
+            {
+                return charset.GetString(buffer, 0, n);
+            }
+            catch (CharsetException ex)
+            {
+                problem = ex.Message.Replace("The bytes are", "its bytes are");
+                return null;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // Printable ASCII as it is, any other byte as %XX: one line, and what was received is plain to see.
+    private static string DescribeBytes(byte[] bytes, int start, int end)
+    {
+        var sb = new System.Text.StringBuilder("'");
+        for (int i = start; i < end && i - start < 40; i++)
+        {
+            byte b = bytes[i];
+            sb.Append(b >= 0x20 && b < 0x7F ? ((char)b).ToString() : $"%{b:X2}");
+        }
+        return sb.Append(end - start > 40 ? "…'" : "'").ToString();
+    }
+
+    private static string? KnownName(byte[] bytes, int start, int end)
+    {
+        int length = end - start;
+        foreach (string name in KnownNames)
+        {
+            if (name.Length != length)
+            {
+                continue;
+            }
+            int k = 0;
+            while (k < length && bytes[start + k] == name[k])
+            {
+                k++;
+            }
+            if (k == length)
+            {
+                return name;
+            }
+        }
+        return null;
+    }
+
     private static ParameterRead Parse(string query, BptbCharset charset)
     {
         if (query.Length == 0 || query.IndexOf('=') < 0)
@@ -100,6 +266,8 @@ public static class ParameterReader
         }
         // Copying the spec's samples out of HTML turns "&not" into the entity '¬' (U+00AC): "¬ify_id=".
         // Only exactly the spec's own names are read back; the signature still decides whether anything changed.
+        // Text a person pasted only: a callback as received (ReadReceived), and the receiver's record of it, are
+        // never repaired.
         if (query.IndexOf('\u00AC') >= 0)
         {
             query = query.Replace("\u00ACify_id=", "&notify_id=").Replace("\u00ACify_type=", "&notify_type=").Replace("\u00ACify_time=", "&notify_time=");

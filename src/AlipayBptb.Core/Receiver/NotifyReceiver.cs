@@ -145,7 +145,6 @@ public sealed class NotifyReceiver : IDisposable
             byte[] body = request.Body;
             int length = request.BodyLength;
             bool oversized = request.BodyTooLarge;
-            string target = request.Target;
             string check;
             NotificationResult? result = null;
             if (oversized)
@@ -154,7 +153,7 @@ public sealed class NotifyReceiver : IDisposable
             }
             else
             {
-                check = Check(target, body, length, out result);
+                check = Check(request, body, length, out result);
             }
             bool? verified = null;
             bool asked = result != null && result.IsValid && result.Kind == NotificationKind.Notify && _notifyVerify != null;
@@ -187,6 +186,13 @@ public sealed class NotifyReceiver : IDisposable
             {
                 // Alipay says it did not send this (a forgery, or a replay of an id already answered).
                 await request.AnswerAsync(403, "error: notify_verify did not confirm this notification", "text/plain").ConfigureAwait(false);
+                return;
+            }
+            if (_verifier != null && (result == null || !result.IsValid))
+            {
+                // Judged and not valid (or not readable, or the check failed): never "success", after which
+                // Alipay would not send it again. A damaged genuine callback is sent again; a forged one is not.
+                await request.AnswerAsync(result == null && check.StartsWith("error:", StringComparison.Ordinal) ? 500 : 400, "error: the callback is not valid (it was logged)", "text/plain").ConfigureAwait(false);
                 return;
             }
             if (Interlocked.Decrement(ref _failNext) >= 0)
@@ -222,7 +228,7 @@ public sealed class NotifyReceiver : IDisposable
 
     // The parameters are read exactly where the merchant's code reads them, the whole body (or the query
     // of a GET), never a part found inside it: otherwise unsigned parameters could ride along.
-    private string Check(string target, byte[] body, int length, out NotificationResult? result)
+    private string Check(HttpExchange request, byte[] body, int length, out NotificationResult? result)
     {
         result = null;
         if (_verifier == null)
@@ -231,24 +237,17 @@ public sealed class NotifyReceiver : IDisposable
         }
         try
         {
+            // The one reading of what arrived, which the log reader applies to this record's bytes too.
             ParameterRead read;
             if (length > 0)
             {
-                string text;
-                try
-                {
-                    text = _verifier.Charset.GetString(body, 0, length);
-                }
-                catch (CharsetException ex)
-                {
-                    return Clean("unreadable:" + ex.Message);
-                }
-                read = ParameterReader.ReadQuery(text, _verifier.Charset);
+                read = ParameterReader.ReadReceived(body, 0, length, _verifier.Charset);
             }
             else
             {
-                int q = target.IndexOf('?');
-                read = ParameterReader.ReadQuery(q < 0 ? string.Empty : target.Substring(q + 1), _verifier.Charset);
+                byte[] target = request.TargetBytes;
+                int q = Array.IndexOf(target, (byte)'?');
+                read = ParameterReader.ReadReceived(target, q + 1, q < 0 ? 0 : target.Length - q - 1, _verifier.Charset);
             }
             if (read.IsUnreadable)
             {
