@@ -128,6 +128,10 @@ Describe 'New-BptbConfirmUrl' {
             @{ Name = 'a notify url on a private address'; Override = @{ NotifyUrl = 'http://192.168.1.10/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
             @{ Name = 'a return url on the unspecified address'; Override = @{ ReturnUrl = 'http://0.0.0.0/alipay/return_url.php' }; Id = 'InvalidReturnUrl' }
             @{ Name = 'a notify url on a link-local IPv6 address'; Override = @{ NotifyUrl = 'http://[fe80::1]/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
+            @{ Name = 'a notify url on a private address in full-width digits'; Override = @{ NotifyUrl = "http://`u{FF11}`u{FF10}.0.0.1/alipay/notify_url.php" }; Id = 'InvalidNotifyUrl' }
+            @{ Name = 'a return url on a private address with ideographic full stops'; Override = @{ ReturnUrl = "http://10`u{3002}0`u{3002}0`u{3002}1/alipay/return_url.php" }; Id = 'InvalidReturnUrl' }
+            @{ Name = 'a notify url on a NAT64 address of a private one'; Override = @{ NotifyUrl = 'http://[64:ff9b::a00:1]/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
+            @{ Name = 'a return url on a documentation address'; Override = @{ ReturnUrl = 'http://198.51.100.7/alipay/return_url.php' }; Id = 'InvalidReturnUrl' }
         ) {
             $p = $confirm.Clone()
             foreach ($k in $Override.Keys) { $p[$k] = $Override[$k] }

@@ -224,6 +224,49 @@ public class ConfirmRequestTests
     [InlineData("http://[::ffff:127.0.0.1]/alipay/return_url.php")]
     [InlineData("http://224.0.0.1/alipay/return_url.php")]
     [InlineData("http://255.255.255.255/alipay/return_url.php")]
+    // What a browser makes of the host (UTS #46 mapping, then the IPv4 parser): full-width digits and full stops,
+    // the ideographic full stop, a trailing one, a full-width "0x".
+    [InlineData("http://１０.0.0.1/alipay/return_url.php")]
+    [InlineData("http://10。0。0。1/alipay/return_url.php")]
+    [InlineData("http://10．0．0．1/alipay/return_url.php")]
+    [InlineData("http://192.168.1.10。/alipay/return_url.php")]
+    [InlineData("http://0ｘa.0.0.1/alipay/return_url.php")]
+    [InlineData("http://１２７.0.0.1/alipay/return_url.php")]
+    [InlineData("http://ｌｏｃａｌｈｏｓｔ/alipay/return_url.php")]
+    [InlineData("http://localhost。/alipay/return_url.php")]
+    // IPv4 special-purpose ranges that are not globally reachable (IANA IPv4 special-purpose registry).
+    [InlineData("http://0.1.2.3/alipay/return_url.php")]
+    [InlineData("http://127.1.2.3/alipay/return_url.php")]
+    [InlineData("http://100.127.255.254/alipay/return_url.php")]
+    [InlineData("http://192.0.0.1/alipay/return_url.php")]
+    [InlineData("http://192.0.2.1/alipay/return_url.php")]
+    [InlineData("http://198.18.0.1/alipay/return_url.php")]
+    [InlineData("http://198.19.255.254/alipay/return_url.php")]
+    [InlineData("http://198.51.100.7/alipay/return_url.php")]
+    [InlineData("http://203.0.113.9/alipay/return_url.php")]
+    [InlineData("http://239.255.255.250/alipay/return_url.php")]
+    [InlineData("http://240.0.0.1/alipay/return_url.php")]
+    // IPv6: outside global unicast, special-purpose, or a form that carries a private IPv4 address.
+    [InlineData("http://[::1]/alipay/return_url.php")]
+    [InlineData("http://[::10.0.0.1]/alipay/return_url.php")]
+    [InlineData("http://[::127.0.0.1]/alipay/return_url.php")]
+    [InlineData("http://[::8.8.8.8]/alipay/return_url.php")]
+    [InlineData("http://[64:ff9b::a00:1]/alipay/return_url.php")]
+    [InlineData("http://[64:ff9b::7f00:1]/alipay/return_url.php")]
+    [InlineData("http://[64:ff9b:1::808:808]/alipay/return_url.php")]
+    [InlineData("http://[2002:a00:1::1]/alipay/return_url.php")]
+    [InlineData("http://[2002:c0a8:10a::1]/alipay/return_url.php")]
+    [InlineData("http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/alipay/return_url.php")]
+    [InlineData("http://[2001:2::1]/alipay/return_url.php")]
+    [InlineData("http://[2001:db8::1]/alipay/return_url.php")]
+    [InlineData("http://[3fff::1]/alipay/return_url.php")]
+    [InlineData("http://[fec0::1]/alipay/return_url.php")]
+    [InlineData("http://[feff::1]/alipay/return_url.php")]
+    [InlineData("http://[ff02::1]/alipay/return_url.php")]
+    [InlineData("http://[ff0e::1]/alipay/return_url.php")]
+    [InlineData("http://[100::1]/alipay/return_url.php")]
+    [InlineData("http://[5f00::1]/alipay/return_url.php")]
+    [InlineData("http://[4000::1]/alipay/return_url.php")]
     public void Callbacks_on_private_or_unspecified_addresses_are_refused_unless_the_gateway_is_a_loopback_test_gateway(string url)
     {
         using var signer = new Md5Signer(Md5Key);
@@ -244,12 +287,46 @@ public class ConfirmRequestTests
     [InlineData("http://172.15.0.1/alipay/return_url.php")]
     [InlineData("http://172.32.0.1/alipay/return_url.php")]
     [InlineData("http://192.169.0.1/alipay/return_url.php")]
-    [InlineData("http://[2001:db8::1]/alipay/return_url.php")]
+    [InlineData("http://[2001:4860:4860::8888]/alipay/return_url.php")]
+    [InlineData("http://[2400:cb00:2048:1::c629:d7a2]/alipay/return_url.php")]
+    [InlineData("http://[64:ff9b::808:808]/alipay/return_url.php")]
+    [InlineData("http://[2002:808:808::1]/alipay/return_url.php")]
+    [InlineData("http://[2001:4:112::1]/alipay/return_url.php")]
+    [InlineData("http://192.0.0.9/alipay/return_url.php")]
+    [InlineData("http://198.20.0.1/alipay/return_url.php")]
+    [InlineData("http://100.128.0.1/alipay/return_url.php")]
+    [InlineData("http://223.255.255.254/alipay/return_url.php")]
     [InlineData("http://10.example.com/alipay/return_url.php")]
+    [InlineData("http://１０.example.com/alipay/return_url.php")]
+    [InlineData("http://例子.测试/alipay/return_url.php")]
+    [InlineData("http://ｅｘａｍｐｌｅ.com/alipay/return_url.php")]
+    [InlineData("http://127.0.0.1.example.com/alipay/return_url.php")]
     public void Public_addresses_and_names_are_accepted(string url)
     {
         using var signer = new Md5Signer(Md5Key);
         Assert.Equal(url, Builder(signer, returnUrl: url, notifyUrl: url).Build("a.csv").Parameters["notify_url"]);
+    }
+
+    [Theory]
+    [InlineData("http://１０.0.0.1/r", "10.0.0.1", "10.0.0.0/8")]
+    [InlineData("http://10。0。0。1/r", "10.0.0.1", "10.0.0.0/8")]
+    [InlineData("http://[::10.0.0.1]/r", "::/96", "10.0.0.1")]
+    [InlineData("http://[64:ff9b::a00:1]/r", "64:ff9b::/96", "10.0.0.0/8")]
+    [InlineData("http://[2002:a00:1::1]/r", "2002::/16", "10.0.0.0/8")]
+    [InlineData("http://[fec0::1]/r", "fec0::1", "fec0::/10")]
+    [InlineData("http://[2001:db8::1]/r", "2001:db8::1", "2001:db8::/32")]
+    [InlineData("http://192.0.2.1/r", "192.0.2.1", "192.0.2.0/24")]
+    [InlineData("http://198.51.100.7/r", "198.51.100.7", "198.51.100.0/24")]
+    [InlineData("http://203.0.113.9/r", "203.0.113.9", "203.0.113.0/24")]
+    [InlineData("http://198.18.0.1/r", "198.18.0.1", "198.18.0.0/15")]
+    [InlineData("http://100.64.0.1/r", "100.64.0.1", "100.64.0.0/10")]
+    public void An_unreachable_callback_address_is_named_with_its_range(string url, string address, string range)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<FieldRuleException>(() => Builder(signer, notifyUrl: url));
+        Assert.Contains(address, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(range, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(ex.Message));
     }
 
     [Fact]
