@@ -132,6 +132,7 @@ Describe 'New-BptbConfirmUrl' {
             @{ Name = 'a return url on a private address with ideographic full stops'; Override = @{ ReturnUrl = "http://10`u{3002}0`u{3002}0`u{3002}1/alipay/return_url.php" }; Id = 'InvalidReturnUrl' }
             @{ Name = 'a notify url on a NAT64 address of a private one'; Override = @{ NotifyUrl = 'http://[64:ff9b::a00:1]/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
             @{ Name = 'a return url on a documentation address'; Override = @{ ReturnUrl = 'http://198.51.100.7/alipay/return_url.php' }; Id = 'InvalidReturnUrl' }
+            @{ Name = 'an email with a Hangul filler'; Override = @{ Email = "gongsi1`u{3164}@shoufei.com" }; Id = 'InvalidEmail' }
         ) {
             $p = $confirm.Clone()
             foreach ($k in $Override.Keys) { $p[$k] = $Override[$k] }
@@ -147,6 +148,16 @@ Describe 'New-BptbConfirmUrl' {
             $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidCharsetText,*'
             $err[0].Exception.Message | Should -Match 'file_name.*U\+1F600'
             $err[0].Exception.Message | Should -Not -Match 'U\+0000'
+        }
+
+        It 'refuses a file name with an invisible character outside Cf, naming it' {
+            $out = "pay`u{FE0F}.csv", "`u{2800}.csv" | New-BptbConfirmUrl @confirm -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
+            $err.Count | Should -Be 2
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidFileName,*'
+            $err[0].Exception.Message | Should -Match 'U\+FE0F'
+            $err[1].Exception.Message | Should -Match 'U\+2800'
+            '批量付款.csv' | New-BptbConfirmUrl @confirm -Key $key | Should -Not -BeNullOrEmpty
         }
 
         It 'refuses a file name that ends with a space, saying so' {

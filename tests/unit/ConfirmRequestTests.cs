@@ -137,6 +137,82 @@ public class ConfirmRequestTests
         Assert.Equal(-1, InputText.FindHidden(ex.Message));
     }
 
+    // Characters outside Unicode category Cf that show nothing, or change the character before them: a person
+    // reading the value cannot see them. Code points, not strings, in the data: xunit's serialization of theory
+    // data turns a lone surrogate or a noncharacter into U+FFFD.
+    public static TheoryData<int, int> HiddenOutsideCf => new()
+    {
+        { 0x3164, 1 }, { 0x115F, 1 }, { 0x1160, 1 }, { 0xFFA0, 1 }, // Hangul fillers
+        { 0x2800, 1 }, // Braille pattern blank
+        { 0xFE00, 1 }, { 0xFE0F, 1 }, { 0xE0100, 1 }, { 0xE01EF, 1 }, // variation selectors
+        { 0x034F, 1 }, // combining grapheme joiner
+        { 0x17B4, 1 }, { 0x180B, 1 }, // Khmer inherent vowel, Mongolian free variation selector: default ignorable
+        { 0x0301, 0 }, { 0x20DD, 0 }, { 0x0903, 0 }, // a combining mark with nothing before it
+        { 0xE000, 1 }, { 0xF8FF, 1 }, { 0xF0000, 1 }, { 0x10FFFD, 1 }, // private use
+        { 0xFFFF, 1 }, { 0xFFFE, 1 }, { 0xFDD0, 1 }, { 0x1FFFF, 1 }, { 0xFFF0, 1 }, { 0xE0080, 1 }, // noncharacters and unassigned
+        { 0xD800, 1 }, { 0xDFFF, 1 }, // lone surrogates
+    };
+
+    private static string WithCodePoint(string text, int at, int codePoint) =>
+        text.Insert(at, codePoint is >= 0xD800 and <= 0xDFFF ? ((char)codePoint).ToString() : char.ConvertFromUtf32(codePoint));
+
+    [Theory]
+    [MemberData(nameof(HiddenOutsideCf))]
+    public void A_file_name_with_an_invisible_character_outside_cf_is_refused_naming_it(int codePoint, int at)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        string fileName = WithCodePoint("ab.csv", at, codePoint);
+        var ex = Assert.Throws<FieldRuleException>(() => Builder(signer).Build(fileName));
+        Assert.Equal("FileName", ex.ParamName);
+        Assert.Equal("InvalidFileName", ex.ErrorId);
+        Assert.Contains($"U+{codePoint:X4}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("file name", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(ex.Message));
+    }
+
+    [Theory]
+    [MemberData(nameof(HiddenOutsideCf))]
+    public void An_email_with_an_invisible_character_outside_cf_is_refused_naming_it(int codePoint, int at)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        string email = WithCodePoint("ab@shoufei.com", at, codePoint);
+        var ex = Assert.Throws<FieldRuleException>(() => new ConfirmRequestBuilder(Partner, email, "http://x.com/r", null, BptbCharset.Utf8, signer));
+        Assert.Equal("Email", ex.ParamName);
+        Assert.Equal("InvalidEmail", ex.ErrorId);
+        Assert.Contains($"U+{codePoint:X4}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("email", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(ex.Message));
+    }
+
+    // The spec puts no rule on the characters of a file name (upload spec 4.2: "无命名规范限制"): anything visible
+    // passes, a combining mark after its base letter included.
+    [Theory]
+    [InlineData("批量付款.csv")]
+    [InlineData("批量付款 2026+1.csv")]
+    [InlineData("I06990000012088001 912065330201002090 2.csv")]
+    [InlineData("A&B.csv")]
+    [InlineData("付款文件（一）.xls")]
+    [InlineData("café.zip")]
+    [InlineData("cafe\u0301.zip")]
+    [InlineData("급여.csv")]
+    [InlineData("ｐａｙ１.csv")]
+    [InlineData("pay😀.csv")]
+    public void Visible_file_names_in_any_script_still_pass(string fileName)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        Assert.Equal(fileName, Builder(signer).Build(fileName).FileName);
+    }
+
+    [Theory]
+    [InlineData("gongsi1@shoufei.com")]
+    [InlineData("biz_932@alipay.net")]
+    [InlineData("付款@公司.中国")]
+    public void Visible_emails_still_pass(string email)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        Assert.Equal(email, new ConfirmRequestBuilder(Partner, email, "http://x.com/r", null, BptbCharset.Utf8, signer).Email);
+    }
+
     [Theory]
     [InlineData("http://www.test.com/alipay/return_url.php\n", "line break")]
     [InlineData("http://www.test.com/alipay/\nreturn_url.php", "line break")]
