@@ -251,6 +251,26 @@ Describe 'Test-BptbNotification' {
         ($err | Where-Object { $_.Exception.Message -match 'binary' }).Exception.Message | Should -Not -Match "`u{1}"
     }
 
+    It 'gives a one-line reason when a value holds a line break' {
+        $r = New-SignedNotification ((New-NotifyBody).Replace('pay_date=20101130', 'pay_date=20101130%0Aforged')) | Test-BptbNotification -Key $key
+        $r.IsValid | Should -BeFalse
+        $r.Reason | Should -Not -Match '[\r\n]'
+        $r.Reason | Should -Match 'pay_date'
+        "$r" | Should -Not -Match '[\r\n]'
+        $r.Reason | Should -Match '\\u\{000A\}forged'
+    }
+
+    It 'finds a signed callback invalid when its file name breaks the request rule, and a legitimate name valid' {
+        $bad, $amp, $chinese = "a%E2%80%AEvsc.exe.csv", 'A%26B.csv', '%E6%89%B9%E9%87%8F%E4%BB%98%E6%AC%BE.csv' |
+            ForEach-Object { New-SignedNotification (New-NotifyBody -FileName $_) } | Test-BptbNotification -Key $key
+        $bad.IsValid | Should -BeFalse
+        $bad.Reason | Should -Match 'file_name.*U\+202E'
+        $amp.IsValid | Should -BeTrue
+        $amp.FileName | Should -Be 'A&B.csv'
+        $chinese.IsValid | Should -BeTrue
+        $chinese.FileName | Should -Be '批量付款.csv'
+    }
+
     It 'answers with booleans under -Quiet' {
         $good, $good.Replace('pay1', 'pay9') | Test-BptbNotification -Key $key -Quiet | Should -Be @($true, $false)
     }
