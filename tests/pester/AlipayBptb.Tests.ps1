@@ -150,6 +150,14 @@ Describe 'New-BptbConfirmUrl' {
             $err[0].Exception.Message | Should -Not -Match 'U\+0000'
         }
 
+        It 'names the character gb2312 cannot write and the parameter it is in' {
+            $out = "x`u{9555}.csv" | New-BptbConfirmUrl @confirm -Key $key -InputCharset gb2312 -ErrorVariable err -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidCharsetText,*'
+            $err[0].Exception.Message | Should -Match "file_name.*U\+9555 '`u{9555}'"
+            $err[0].Exception.Message | Should -Not -Match 'byte'
+        }
+
         It 'refuses a file name with an invisible character outside Cf, naming it' {
             $out = "pay`u{FE0F}.csv", "`u{2800}.csv" | New-BptbConfirmUrl @confirm -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
             $out | Should -BeNullOrEmpty

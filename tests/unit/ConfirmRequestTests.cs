@@ -438,6 +438,33 @@ public class ConfirmRequestTests
         Assert.NotNull(Builder(signer, "gbk").Build("朱镕基.csv"));
     }
 
+    // GB2312 is checked on the bytes code page 936 wrote: the message used to say "The bytes are not valid gb2312
+    // (at byte 1) ... use gbk Leave the character out", naming neither the character nor where it came from.
+    [Theory]
+    [InlineData("x镕.csv", "U+9555 '镕'")]
+    [InlineData("x€.csv", "U+20AC '€'")]
+    public void A_character_gb2312_cannot_hold_is_named_with_its_parameter(string fileName, string named)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<FieldRuleException>(() => Builder(signer, "gb2312").Build(fileName));
+        Assert.Equal("InvalidCharsetText", ex.ErrorId);
+        Assert.Equal("FileName", ex.ParamName);
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("file_name", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("gb2312", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("byte", ex.Message, StringComparison.Ordinal);
+        Assert.Matches(@"[.:;] Leave the character out", ex.Message);
+    }
+
+    [Fact]
+    public void Bytes_gb2312_cannot_read_name_the_character_they_are_in_gbk()
+    {
+        byte[] gbk = BptbCharset.Get("gbk").GetBytes("a镕");
+        var ex = Assert.Throws<CharsetException>(() => BptbCharset.Get("gb2312").GetString(gbk, 0, gbk.Length));
+        Assert.Contains("U+9555", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("gb2312", ex.Message, StringComparison.Ordinal);
+    }
+
     // An emoji is a surrogate pair: the encoder reports it in CharUnknownHigh/Low and leaves CharUnknown at '\0',
     // which the message used to show as "U+0000".
     [Theory]
@@ -470,6 +497,9 @@ public class ConfirmRequestTests
     [InlineData("gbk", "a😀b", "U+1F600")]
     [InlineData("gb2312", "a😀b", "U+1F600")]
     [InlineData("gbk", "a\u20AC\U0001F600", "U+1F600")]
+    [InlineData("gb2312", "a镕b", "U+9555")]
+    [InlineData("gb2312", "a\u20ACb", "U+20AC")]
+    [InlineData("gb2312", "a\u00B7\u20AC", "U+20AC")]
     public void Every_encoding_path_names_the_real_character(string charset, string text, string named)
     {
         BptbCharset c = BptbCharset.Get(charset);
