@@ -99,6 +99,37 @@ public class ConfirmRequestTests
         Assert.Throws<FieldRuleException>(() => FieldRules.Partner(partner));
     }
 
+    // Every pattern a rule is written in, found by reflection so that a new one is checked too: anchored with \z,
+    // never '$' (which also matches before a final '\n').
+    [Fact]
+    public void No_rule_pattern_lets_a_trailing_newline_through()
+    {
+        var patterns = new System.Collections.Generic.List<(string Name, System.Text.RegularExpressions.Regex Regex)>();
+        foreach (Type type in typeof(FieldRules).Assembly.GetTypes())
+        {
+            foreach (System.Reflection.FieldInfo f in type.GetFields(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public))
+            {
+                if (f.FieldType == typeof(System.Text.RegularExpressions.Regex) && f.GetValue(null) is System.Text.RegularExpressions.Regex regex)
+                {
+                    patterns.Add((type.Name + "." + f.Name, regex));
+                }
+            }
+        }
+        Assert.Contains(patterns, p => p.Name == "FieldRules.PartnerPattern");
+        Assert.Contains(patterns, p => p.Name == "FieldRules.EmailPattern");
+        foreach ((string name, System.Text.RegularExpressions.Regex regex) in patterns)
+        {
+            string pattern = regex.ToString();
+            Assert.True(!(pattern.Length > 0 && pattern[pattern.Length - 1] == '$') || pattern.EndsWith("\\$", StringComparison.Ordinal), $"{name} ends with '$': {pattern}");
+            Assert.True(pattern.EndsWith("\\z", StringComparison.Ordinal), $"{name} is not anchored with \\z: {pattern}");
+            Assert.Equal(System.Text.RegularExpressions.RegexOptions.None, regex.Options & System.Text.RegularExpressions.RegexOptions.Multiline);
+        }
+        Assert.False(FieldRules.IsPartner("2088002464631181\n"));
+        Assert.Throws<FieldRuleException>(() => FieldRules.Email("a@b.com\n"));
+        Assert.Throws<FieldRuleException>(() => FieldRules.FileName("a.csv\n"));
+        Assert.Throws<FieldRuleException>(() => FieldRules.CallbackUrl("http://www.test.com/r\n", "ReturnUrl", false));
+    }
+
     [Theory]
     [InlineData("a@b.com\n", "U+000A")]
     [InlineData("a@b.com\r\n", "U+000D")]
