@@ -128,6 +128,11 @@ Describe 'New-BptbConfirmUrl' {
             @{ Name = 'a notify url on a private address'; Override = @{ NotifyUrl = 'http://192.168.1.10/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
             @{ Name = 'a return url on the unspecified address'; Override = @{ ReturnUrl = 'http://0.0.0.0/alipay/return_url.php' }; Id = 'InvalidReturnUrl' }
             @{ Name = 'a notify url on a link-local IPv6 address'; Override = @{ NotifyUrl = 'http://[fe80::1]/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
+            @{ Name = 'a notify url on a private address in full-width digits'; Override = @{ NotifyUrl = "http://`u{FF11}`u{FF10}.0.0.1/alipay/notify_url.php" }; Id = 'InvalidNotifyUrl' }
+            @{ Name = 'a return url on a private address with ideographic full stops'; Override = @{ ReturnUrl = "http://10`u{3002}0`u{3002}0`u{3002}1/alipay/return_url.php" }; Id = 'InvalidReturnUrl' }
+            @{ Name = 'a notify url on a NAT64 address of a private one'; Override = @{ NotifyUrl = 'http://[64:ff9b::a00:1]/alipay/notify_url.php' }; Id = 'InvalidNotifyUrl' }
+            @{ Name = 'a return url on a documentation address'; Override = @{ ReturnUrl = 'http://198.51.100.7/alipay/return_url.php' }; Id = 'InvalidReturnUrl' }
+            @{ Name = 'an email with a Hangul filler'; Override = @{ Email = "gongsi1`u{3164}@shoufei.com" }; Id = 'InvalidEmail' }
         ) {
             $p = $confirm.Clone()
             foreach ($k in $Override.Keys) { $p[$k] = $Override[$k] }
@@ -143,6 +148,24 @@ Describe 'New-BptbConfirmUrl' {
             $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidCharsetText,*'
             $err[0].Exception.Message | Should -Match 'file_name.*U\+1F600'
             $err[0].Exception.Message | Should -Not -Match 'U\+0000'
+        }
+
+        It 'names the character gb2312 cannot write and the parameter it is in' {
+            $out = "x`u{9555}.csv" | New-BptbConfirmUrl @confirm -Key $key -InputCharset gb2312 -ErrorVariable err -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidCharsetText,*'
+            $err[0].Exception.Message | Should -Match "file_name.*U\+9555 '`u{9555}'"
+            $err[0].Exception.Message | Should -Not -Match 'byte'
+        }
+
+        It 'refuses a file name with an invisible character outside Cf, naming it' {
+            $out = "pay`u{FE0F}.csv", "`u{2800}.csv" | New-BptbConfirmUrl @confirm -Key $key -ErrorVariable err -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
+            $err.Count | Should -Be 2
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidFileName,*'
+            $err[0].Exception.Message | Should -Match 'U\+FE0F'
+            $err[1].Exception.Message | Should -Match 'U\+2800'
+            '批量付款.csv' | New-BptbConfirmUrl @confirm -Key $key | Should -Not -BeNullOrEmpty
         }
 
         It 'refuses a file name that ends with a space, saying so' {
@@ -234,6 +257,26 @@ Describe 'Test-BptbNotification' {
         $err.Count | Should -Be 3
         $err | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'InputUnreadable,*' }
         ($err | Where-Object { $_.Exception.Message -match 'binary' }).Exception.Message | Should -Not -Match "`u{1}"
+    }
+
+    It 'gives a one-line reason when a value holds a line break' {
+        $r = New-SignedNotification ((New-NotifyBody).Replace('pay_date=20101130', 'pay_date=20101130%0Aforged')) | Test-BptbNotification -Key $key
+        $r.IsValid | Should -BeFalse
+        $r.Reason | Should -Not -Match '[\r\n]'
+        $r.Reason | Should -Match 'pay_date'
+        "$r" | Should -Not -Match '[\r\n]'
+        $r.Reason | Should -Match '\\u\{000A\}forged'
+    }
+
+    It 'finds a signed callback invalid when its file name breaks the request rule, and a legitimate name valid' {
+        $bad, $amp, $chinese = "a%E2%80%AEvsc.exe.csv", 'A%26B.csv', '%E6%89%B9%E9%87%8F%E4%BB%98%E6%AC%BE.csv' |
+            ForEach-Object { New-SignedNotification (New-NotifyBody -FileName $_) } | Test-BptbNotification -Key $key
+        $bad.IsValid | Should -BeFalse
+        $bad.Reason | Should -Match 'file_name.*U\+202E'
+        $amp.IsValid | Should -BeTrue
+        $amp.FileName | Should -Be 'A&B.csv'
+        $chinese.IsValid | Should -BeTrue
+        $chinese.FileName | Should -Be '批量付款.csv'
     }
 
     It 'answers with booleans under -Quiet' {

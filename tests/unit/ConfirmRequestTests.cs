@@ -99,6 +99,37 @@ public class ConfirmRequestTests
         Assert.Throws<FieldRuleException>(() => FieldRules.Partner(partner));
     }
 
+    // Every pattern a rule is written in, found by reflection so that a new one is checked too: anchored with \z,
+    // never '$' (which also matches before a final '\n').
+    [Fact]
+    public void No_rule_pattern_lets_a_trailing_newline_through()
+    {
+        var patterns = new System.Collections.Generic.List<(string Name, System.Text.RegularExpressions.Regex Regex)>();
+        foreach (Type type in typeof(FieldRules).Assembly.GetTypes())
+        {
+            foreach (System.Reflection.FieldInfo f in type.GetFields(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public))
+            {
+                if (f.FieldType == typeof(System.Text.RegularExpressions.Regex) && f.GetValue(null) is System.Text.RegularExpressions.Regex regex)
+                {
+                    patterns.Add((type.Name + "." + f.Name, regex));
+                }
+            }
+        }
+        Assert.Contains(patterns, p => p.Name == "FieldRules.PartnerPattern");
+        Assert.Contains(patterns, p => p.Name == "FieldRules.EmailPattern");
+        foreach ((string name, System.Text.RegularExpressions.Regex regex) in patterns)
+        {
+            string pattern = regex.ToString();
+            Assert.True(!(pattern.Length > 0 && pattern[pattern.Length - 1] == '$') || pattern.EndsWith("\\$", StringComparison.Ordinal), $"{name} ends with '$': {pattern}");
+            Assert.True(pattern.EndsWith("\\z", StringComparison.Ordinal), $"{name} is not anchored with \\z: {pattern}");
+            Assert.Equal(System.Text.RegularExpressions.RegexOptions.None, regex.Options & System.Text.RegularExpressions.RegexOptions.Multiline);
+        }
+        Assert.False(FieldRules.IsPartner("2088002464631181\n"));
+        Assert.Throws<FieldRuleException>(() => FieldRules.Email("a@b.com\n"));
+        Assert.Throws<FieldRuleException>(() => FieldRules.FileName("a.csv\n"));
+        Assert.Throws<FieldRuleException>(() => FieldRules.CallbackUrl("http://www.test.com/r\n", "ReturnUrl", false));
+    }
+
     [Theory]
     [InlineData("a@b.com\n", "U+000A")]
     [InlineData("a@b.com\r\n", "U+000D")]
@@ -135,6 +166,82 @@ public class ConfirmRequestTests
         Assert.Contains(rule, ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("extension", ex.Message, StringComparison.Ordinal);
         Assert.Equal(-1, InputText.FindHidden(ex.Message));
+    }
+
+    // Characters outside Unicode category Cf that show nothing, or change the character before them: a person
+    // reading the value cannot see them. Code points, not strings, in the data: xunit's serialization of theory
+    // data turns a lone surrogate or a noncharacter into U+FFFD.
+    public static TheoryData<int, int> HiddenOutsideCf => new()
+    {
+        { 0x3164, 1 }, { 0x115F, 1 }, { 0x1160, 1 }, { 0xFFA0, 1 }, // Hangul fillers
+        { 0x2800, 1 }, // Braille pattern blank
+        { 0xFE00, 1 }, { 0xFE0F, 1 }, { 0xE0100, 1 }, { 0xE01EF, 1 }, // variation selectors
+        { 0x034F, 1 }, // combining grapheme joiner
+        { 0x17B4, 1 }, { 0x180B, 1 }, // Khmer inherent vowel, Mongolian free variation selector: default ignorable
+        { 0x0301, 0 }, { 0x20DD, 0 }, { 0x0903, 0 }, // a combining mark with nothing before it
+        { 0xE000, 1 }, { 0xF8FF, 1 }, { 0xF0000, 1 }, { 0x10FFFD, 1 }, // private use
+        { 0xFFFF, 1 }, { 0xFFFE, 1 }, { 0xFDD0, 1 }, { 0x1FFFF, 1 }, { 0xFFF0, 1 }, { 0xE0080, 1 }, // noncharacters and unassigned
+        { 0xD800, 1 }, { 0xDFFF, 1 }, // lone surrogates
+    };
+
+    private static string WithCodePoint(string text, int at, int codePoint) =>
+        text.Insert(at, codePoint is >= 0xD800 and <= 0xDFFF ? ((char)codePoint).ToString() : char.ConvertFromUtf32(codePoint));
+
+    [Theory]
+    [MemberData(nameof(HiddenOutsideCf))]
+    public void A_file_name_with_an_invisible_character_outside_cf_is_refused_naming_it(int codePoint, int at)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        string fileName = WithCodePoint("ab.csv", at, codePoint);
+        var ex = Assert.Throws<FieldRuleException>(() => Builder(signer).Build(fileName));
+        Assert.Equal("FileName", ex.ParamName);
+        Assert.Equal("InvalidFileName", ex.ErrorId);
+        Assert.Contains($"U+{codePoint:X4}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("file name", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(ex.Message));
+    }
+
+    [Theory]
+    [MemberData(nameof(HiddenOutsideCf))]
+    public void An_email_with_an_invisible_character_outside_cf_is_refused_naming_it(int codePoint, int at)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        string email = WithCodePoint("ab@shoufei.com", at, codePoint);
+        var ex = Assert.Throws<FieldRuleException>(() => new ConfirmRequestBuilder(Partner, email, "http://x.com/r", null, BptbCharset.Utf8, signer));
+        Assert.Equal("Email", ex.ParamName);
+        Assert.Equal("InvalidEmail", ex.ErrorId);
+        Assert.Contains($"U+{codePoint:X4}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("email", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(ex.Message));
+    }
+
+    // The spec puts no rule on the characters of a file name (upload spec 4.2: "无命名规范限制"): anything visible
+    // passes, a combining mark after its base letter included.
+    [Theory]
+    [InlineData("批量付款.csv")]
+    [InlineData("批量付款 2026+1.csv")]
+    [InlineData("I06990000012088001 912065330201002090 2.csv")]
+    [InlineData("A&B.csv")]
+    [InlineData("付款文件（一）.xls")]
+    [InlineData("café.zip")]
+    [InlineData("cafe\u0301.zip")]
+    [InlineData("급여.csv")]
+    [InlineData("ｐａｙ１.csv")]
+    [InlineData("pay😀.csv")]
+    public void Visible_file_names_in_any_script_still_pass(string fileName)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        Assert.Equal(fileName, Builder(signer).Build(fileName).FileName);
+    }
+
+    [Theory]
+    [InlineData("gongsi1@shoufei.com")]
+    [InlineData("biz_932@alipay.net")]
+    [InlineData("付款@公司.中国")]
+    public void Visible_emails_still_pass(string email)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        Assert.Equal(email, new ConfirmRequestBuilder(Partner, email, "http://x.com/r", null, BptbCharset.Utf8, signer).Email);
     }
 
     [Theory]
@@ -224,6 +331,49 @@ public class ConfirmRequestTests
     [InlineData("http://[::ffff:127.0.0.1]/alipay/return_url.php")]
     [InlineData("http://224.0.0.1/alipay/return_url.php")]
     [InlineData("http://255.255.255.255/alipay/return_url.php")]
+    // What a browser makes of the host (UTS #46 mapping, then the IPv4 parser): full-width digits and full stops,
+    // the ideographic full stop, a trailing one, a full-width "0x".
+    [InlineData("http://１０.0.0.1/alipay/return_url.php")]
+    [InlineData("http://10。0。0。1/alipay/return_url.php")]
+    [InlineData("http://10．0．0．1/alipay/return_url.php")]
+    [InlineData("http://192.168.1.10。/alipay/return_url.php")]
+    [InlineData("http://0ｘa.0.0.1/alipay/return_url.php")]
+    [InlineData("http://１２７.0.0.1/alipay/return_url.php")]
+    [InlineData("http://ｌｏｃａｌｈｏｓｔ/alipay/return_url.php")]
+    [InlineData("http://localhost。/alipay/return_url.php")]
+    // IPv4 special-purpose ranges that are not globally reachable (IANA IPv4 special-purpose registry).
+    [InlineData("http://0.1.2.3/alipay/return_url.php")]
+    [InlineData("http://127.1.2.3/alipay/return_url.php")]
+    [InlineData("http://100.127.255.254/alipay/return_url.php")]
+    [InlineData("http://192.0.0.1/alipay/return_url.php")]
+    [InlineData("http://192.0.2.1/alipay/return_url.php")]
+    [InlineData("http://198.18.0.1/alipay/return_url.php")]
+    [InlineData("http://198.19.255.254/alipay/return_url.php")]
+    [InlineData("http://198.51.100.7/alipay/return_url.php")]
+    [InlineData("http://203.0.113.9/alipay/return_url.php")]
+    [InlineData("http://239.255.255.250/alipay/return_url.php")]
+    [InlineData("http://240.0.0.1/alipay/return_url.php")]
+    // IPv6: outside global unicast, special-purpose, or a form that carries a private IPv4 address.
+    [InlineData("http://[::1]/alipay/return_url.php")]
+    [InlineData("http://[::10.0.0.1]/alipay/return_url.php")]
+    [InlineData("http://[::127.0.0.1]/alipay/return_url.php")]
+    [InlineData("http://[::8.8.8.8]/alipay/return_url.php")]
+    [InlineData("http://[64:ff9b::a00:1]/alipay/return_url.php")]
+    [InlineData("http://[64:ff9b::7f00:1]/alipay/return_url.php")]
+    [InlineData("http://[64:ff9b:1::808:808]/alipay/return_url.php")]
+    [InlineData("http://[2002:a00:1::1]/alipay/return_url.php")]
+    [InlineData("http://[2002:c0a8:10a::1]/alipay/return_url.php")]
+    [InlineData("http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/alipay/return_url.php")]
+    [InlineData("http://[2001:2::1]/alipay/return_url.php")]
+    [InlineData("http://[2001:db8::1]/alipay/return_url.php")]
+    [InlineData("http://[3fff::1]/alipay/return_url.php")]
+    [InlineData("http://[fec0::1]/alipay/return_url.php")]
+    [InlineData("http://[feff::1]/alipay/return_url.php")]
+    [InlineData("http://[ff02::1]/alipay/return_url.php")]
+    [InlineData("http://[ff0e::1]/alipay/return_url.php")]
+    [InlineData("http://[100::1]/alipay/return_url.php")]
+    [InlineData("http://[5f00::1]/alipay/return_url.php")]
+    [InlineData("http://[4000::1]/alipay/return_url.php")]
     public void Callbacks_on_private_or_unspecified_addresses_are_refused_unless_the_gateway_is_a_loopback_test_gateway(string url)
     {
         using var signer = new Md5Signer(Md5Key);
@@ -244,12 +394,46 @@ public class ConfirmRequestTests
     [InlineData("http://172.15.0.1/alipay/return_url.php")]
     [InlineData("http://172.32.0.1/alipay/return_url.php")]
     [InlineData("http://192.169.0.1/alipay/return_url.php")]
-    [InlineData("http://[2001:db8::1]/alipay/return_url.php")]
+    [InlineData("http://[2001:4860:4860::8888]/alipay/return_url.php")]
+    [InlineData("http://[2400:cb00:2048:1::c629:d7a2]/alipay/return_url.php")]
+    [InlineData("http://[64:ff9b::808:808]/alipay/return_url.php")]
+    [InlineData("http://[2002:808:808::1]/alipay/return_url.php")]
+    [InlineData("http://[2001:4:112::1]/alipay/return_url.php")]
+    [InlineData("http://192.0.0.9/alipay/return_url.php")]
+    [InlineData("http://198.20.0.1/alipay/return_url.php")]
+    [InlineData("http://100.128.0.1/alipay/return_url.php")]
+    [InlineData("http://223.255.255.254/alipay/return_url.php")]
     [InlineData("http://10.example.com/alipay/return_url.php")]
+    [InlineData("http://１０.example.com/alipay/return_url.php")]
+    [InlineData("http://例子.测试/alipay/return_url.php")]
+    [InlineData("http://ｅｘａｍｐｌｅ.com/alipay/return_url.php")]
+    [InlineData("http://127.0.0.1.example.com/alipay/return_url.php")]
     public void Public_addresses_and_names_are_accepted(string url)
     {
         using var signer = new Md5Signer(Md5Key);
         Assert.Equal(url, Builder(signer, returnUrl: url, notifyUrl: url).Build("a.csv").Parameters["notify_url"]);
+    }
+
+    [Theory]
+    [InlineData("http://１０.0.0.1/r", "10.0.0.1", "10.0.0.0/8")]
+    [InlineData("http://10。0。0。1/r", "10.0.0.1", "10.0.0.0/8")]
+    [InlineData("http://[::10.0.0.1]/r", "::/96", "10.0.0.1")]
+    [InlineData("http://[64:ff9b::a00:1]/r", "64:ff9b::/96", "10.0.0.0/8")]
+    [InlineData("http://[2002:a00:1::1]/r", "2002::/16", "10.0.0.0/8")]
+    [InlineData("http://[fec0::1]/r", "fec0::1", "fec0::/10")]
+    [InlineData("http://[2001:db8::1]/r", "2001:db8::1", "2001:db8::/32")]
+    [InlineData("http://192.0.2.1/r", "192.0.2.1", "192.0.2.0/24")]
+    [InlineData("http://198.51.100.7/r", "198.51.100.7", "198.51.100.0/24")]
+    [InlineData("http://203.0.113.9/r", "203.0.113.9", "203.0.113.0/24")]
+    [InlineData("http://198.18.0.1/r", "198.18.0.1", "198.18.0.0/15")]
+    [InlineData("http://100.64.0.1/r", "100.64.0.1", "100.64.0.0/10")]
+    public void An_unreachable_callback_address_is_named_with_its_range(string url, string address, string range)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<FieldRuleException>(() => Builder(signer, notifyUrl: url));
+        Assert.Contains(address, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(range, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, InputText.FindHidden(ex.Message));
     }
 
     [Fact]
@@ -285,6 +469,33 @@ public class ConfirmRequestTests
         Assert.NotNull(Builder(signer, "gbk").Build("朱镕基.csv"));
     }
 
+    // GB2312 is checked on the bytes code page 936 wrote: the message used to say "The bytes are not valid gb2312
+    // (at byte 1) ... use gbk Leave the character out", naming neither the character nor where it came from.
+    [Theory]
+    [InlineData("x镕.csv", "U+9555 '镕'")]
+    [InlineData("x€.csv", "U+20AC '€'")]
+    public void A_character_gb2312_cannot_hold_is_named_with_its_parameter(string fileName, string named)
+    {
+        using var signer = new Md5Signer(Md5Key);
+        var ex = Assert.Throws<FieldRuleException>(() => Builder(signer, "gb2312").Build(fileName));
+        Assert.Equal("InvalidCharsetText", ex.ErrorId);
+        Assert.Equal("FileName", ex.ParamName);
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("file_name", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("gb2312", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("byte", ex.Message, StringComparison.Ordinal);
+        Assert.Matches(@"[.:;] Leave the character out", ex.Message);
+    }
+
+    [Fact]
+    public void Bytes_gb2312_cannot_read_name_the_character_they_are_in_gbk()
+    {
+        byte[] gbk = BptbCharset.Get("gbk").GetBytes("a镕");
+        var ex = Assert.Throws<CharsetException>(() => BptbCharset.Get("gb2312").GetString(gbk, 0, gbk.Length));
+        Assert.Contains("U+9555", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("gb2312", ex.Message, StringComparison.Ordinal);
+    }
+
     // An emoji is a surrogate pair: the encoder reports it in CharUnknownHigh/Low and leaves CharUnknown at '\0',
     // which the message used to show as "U+0000".
     [Theory]
@@ -317,6 +528,9 @@ public class ConfirmRequestTests
     [InlineData("gbk", "a😀b", "U+1F600")]
     [InlineData("gb2312", "a😀b", "U+1F600")]
     [InlineData("gbk", "a\u20AC\U0001F600", "U+1F600")]
+    [InlineData("gb2312", "a镕b", "U+9555")]
+    [InlineData("gb2312", "a\u20ACb", "U+20AC")]
+    [InlineData("gb2312", "a\u00B7\u20AC", "U+20AC")]
     public void Every_encoding_path_names_the_real_character(string charset, string text, string named)
     {
         BptbCharset c = BptbCharset.Get(charset);

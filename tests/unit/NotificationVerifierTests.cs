@@ -1,5 +1,6 @@
 using System;
 using AlipayBptb.Core.Notifications;
+using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 using Xunit;
 
@@ -169,6 +170,80 @@ public class NotificationVerifierTests
         NotificationResult r = Check(Md5Verifier(), SignedMd5(body));
         Assert.True(r.IsValid, r.Reason);
         Assert.Equal("A&B.csv", r.FileName);
+    }
+
+    [Theory]
+    [InlineData("%E6%89%B9%E9%87%8F.csv")]
+    [InlineData("A%26B.csv")]
+    [InlineData("%E6%89%B9%E9%87%8F%26%E4%BB%98%E6%AC%BE+2026%2B1.xls")]
+    [InlineData("I06990000012088001+912065330201002090+2.csv")]
+    [InlineData("cafe%CC%81.zip")]
+    public void A_genuine_callback_with_a_name_a_request_could_carry_verifies(string encodedName)
+    {
+        string notify = Body.Replace("file_name=%E6%89%B9%E9%87%8F.csv", "file_name=" + encodedName, StringComparison.Ordinal);
+        Assert.True(Check(Md5Verifier(), SignedMd5(notify)).IsValid, Check(Md5Verifier(), SignedMd5(notify)).Reason);
+        string ret = "file_name=" + encodedName + "&is_success=T&partner=2088000000000001&result_code=USER_CONFIRM_SUCC";
+        Assert.True(Check(Md5Verifier(), SignedMd5(ret)).IsValid, Check(Md5Verifier(), SignedMd5(ret)).Reason);
+    }
+
+    // A callback names a file the merchant uploaded and confirmed: Alipay cannot send a name the request rules refuse,
+    // so a signed one is not what Alipay sent (a shared MD5 key, or a value the signer was tricked into signing).
+    [Theory]
+    [InlineData("a%E2%80%AEvsc.exe.csv", "U+202E")]
+    [InlineData("a%E3%85%A4.csv", "U+3164")]
+    [InlineData("a%EF%B8%8F.csv", "U+FE0F")]
+    [InlineData("a%EE%80%80.csv", "U+E000")]
+    [InlineData("%CC%81a.csv", "U+0301")]
+    [InlineData("a%0A.csv", "U+000A")]
+    [InlineData("a.csv%0D", "U+000D")]
+    [InlineData("dir%2Fa.csv", "folder")]
+    [InlineData("+a.csv", "begins with a space")]
+    [InlineData("a.txt", "extension")]
+    public void A_signed_callback_with_a_file_name_the_request_rules_refuse_is_invalid(string encodedName, string named)
+    {
+        string notify = Body.Replace("file_name=%E6%89%B9%E9%87%8F.csv", "file_name=" + encodedName, StringComparison.Ordinal);
+        string ret = "file_name=" + encodedName + "&is_success=T&partner=2088000000000001&result_code=USER_CONFIRM_SUCC";
+        foreach (string callback in new[] { notify, ret })
+        {
+            NotificationResult r = Check(Md5Verifier(), SignedMd5(callback));
+            Assert.False(r.IsValid, callback);
+            Assert.Contains("file_name", r.Reason, StringComparison.Ordinal);
+            Assert.Contains(named, r.Reason, StringComparison.Ordinal);
+            Assert.Equal(-1, InputText.FindHidden(r.Reason!));
+        }
+    }
+
+    // A reason is one line of visible text whatever a callback holds: a line break from a value must not start a
+    // line of its own in a log or on a console, nor a bidi override turn the rest of the reason around.
+    [Theory]
+    [InlineData("pay_date=20101130", "pay_date=20101130%0A")]
+    [InlineData("pay_date=20101130", "pay_date=20101130%0D%0Avalid")]
+    [InlineData("pay_date=20101130", "pay_date=2010%1B%5B2K1130")]
+    [InlineData("pay_date=20101130", "pay_date=20101130%E2%80%A8")]
+    [InlineData("pay_date=20101130", "pay_date=20101130%C2%85")]
+    [InlineData("flag=bptb_result_file", "flag=bptb_result_file%E2%80%AE")]
+    [InlineData("notify_type=bptb_result_notify", "notify_type=bptb_result_notify%0A")]
+    [InlineData("notify_id=c035d396d398450076ac684ca790c77208", "notify_id=c035%0Ad396")]
+    [InlineData("flag=bptb_result_file", "flag=bptb_result_file&x%0Ay=1")]
+    [InlineData("flag=bptb_result_file", "flag=bptb_result_file&partner=2088%0A000000000001")]
+    public void A_reason_shows_control_and_format_characters_escaped(string from, string to)
+    {
+        NotificationResult r = Check(Md5Verifier(), SignedMd5(Body.Replace(from, to, StringComparison.Ordinal)));
+        Assert.False(r.IsValid);
+        Assert.Equal(-1, InputText.FindHidden(r.Reason!));
+        Assert.Matches(@"\\u\{[0-9A-F]{4}\}", r.Reason);
+        Assert.DoesNotContain(r.ToString(), c => char.IsControl(c) || c == '\u2028' || c == '\u202E');
+    }
+
+    [Fact]
+    public void A_reason_from_the_verifier_itself_is_escaped_too()
+    {
+        NotificationResult signType = Check(Md5Verifier(), Body + "&sign_type=MD5%0A&sign=x");
+        Assert.Contains("\\u{000A}", signType.Reason, StringComparison.Ordinal);
+        string ret = "file_name=a.csv&is_success=T&partner=2088000000000001&result_code=USER_CONFIRM_SUCC";
+        NotificationResult partner = Check(Md5Verifier("2088000000000002\n"), SignedMd5(ret));
+        Assert.False(partner.IsValid);
+        Assert.Contains("\\u{000A}", partner.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

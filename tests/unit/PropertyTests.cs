@@ -46,12 +46,15 @@ public class PropertyTests
         }, iter: Iterations);
     }
 
-    // A genuine notification with random values in every field's format; the file name is free text.
+    // A genuine notification with random values in every field's format; the file name is free text that a request
+    // could carry (FieldRules.FileName: no folder, so neither '/' nor ':'), as a genuine callback's is.
+    private static readonly Gen<char> FileNameChar = Gen.Char["xyzXYZ019&=%+ -_.~?#批量付款鎔"];
+
     private static readonly Gen<ParameterList> Notification = Gen.Select(
         Gen.String[Gen.Char["abcdefABCDEF0123456789+/=_-"], 1, 40],
         Gen.DateTime[new DateTime(2000, 1, 1), new DateTime(2099, 12, 31)],
         Gen.Int[0, 1],
-        Gen.String[ValueChar, 1, 20],
+        Gen.String[FileNameChar, 1, 20],
         (id, time, type, file) =>
         {
             var p = new ParameterList();
@@ -60,7 +63,7 @@ public class PropertyTests
             p.TryAdd("notify_id", id);
             p.TryAdd("pay_date", time.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture));
             p.TryAdd("flag", type == 0 ? "bptb_result_file" : "bptb_unfreeze_file");
-            p.TryAdd("file_name", file.Trim() + ".csv");
+            p.TryAdd("file_name", (file.Trim().Length == 0 ? "f" : file.Trim()) + ".csv");
             return p;
         });
 

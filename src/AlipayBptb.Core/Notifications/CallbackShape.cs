@@ -1,4 +1,5 @@
 using System;
+using AlipayBptb.Core.Rules;
 using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Core.Notifications;
@@ -86,13 +87,13 @@ public static class CallbackShape
                 // bptb_user_confirm is the spec's own sample value (6.3), beside the two the table lists.
                 ?? OneOf(parameters, at[Flag], "flag", "bptb_result_file", "bptb_unfreeze_file", "bptb_user_confirm")
                 ?? Format(parameters, at[Partner], "partner", IsPartner, "2088 and 12 digits")
-                ?? FreeText(parameters, at[FileName], "file_name");
+                ?? FileNameField(parameters, at[FileName]);
         }
         return Missing(at, "return (spec 5.2)", Partner, ResultCode, IsSuccess, FileName)
             ?? Format(parameters, at[Partner], "partner", IsPartner, "2088 and 12 digits")
             ?? OneOf(parameters, at[IsSuccess], "is_success", "T", "F")
             ?? Format(parameters, at[ResultCode], "result_code", IsCode, "an upper-case code of spec 10, such as USER_CONFIRM_SUCC")
-            ?? FreeText(parameters, at[FileName], "file_name");
+            ?? FileNameField(parameters, at[FileName]);
     }
 
     /// <summary>
@@ -169,21 +170,20 @@ public static class CallbackShape
         return isValid(value) ? null : $"{name} '{Shorten(value)}' is not in its spec format ({format})";
     }
 
-    // A free-text value (the file name) may hold '&' (a file named A&B.csv), but not "&name=" for a name of
-    // this interface: that is what two signed pairs folded into one value look like.
-    private static string? FreeText(ParameterList parameters, int index, string name)
+    // A callback's file_name names a file the merchant uploaded and confirmed, so it holds to the rule a request's
+    // does (FieldRules.FileName): a name a request refuses (a bidi override, a line break, a folder) is not one
+    // Alipay sends back. The name may hold '&' (a file named A&B.csv), but not "&name=" for a name of this
+    // interface: that is what two signed pairs folded into one value look like.
+    private static string? FileNameField(ParameterList parameters, int index)
     {
         if (index < 0)
         {
             return null;
         }
         string value = parameters.ValueAt(index);
-        foreach (char c in value)
+        if (FieldRules.FileNameProblem(value) is { } problem)
         {
-            if (char.IsControl(c))
-            {
-                return $"{name} holds a control character (U+{(int)c:X4})";
-            }
+            return $"file_name '{Shorten(value)}' {problem}, which the request rules refuse (spec 4.2, file_name): Alipay calls back only about a file a merchant could upload and confirm";
         }
         for (int amp = value.IndexOf('&'); amp >= 0; amp = value.IndexOf('&', amp + 1))
         {
@@ -191,7 +191,7 @@ public static class CallbackShape
             {
                 if (string.CompareOrdinal(value, amp + 1, spec, 0, spec.Length) == 0 && amp + 1 + spec.Length < value.Length && value[amp + 1 + spec.Length] == '=')
                 {
-                    return $"{name} '{Shorten(value)}' holds '&{spec}=': the sign string cannot tell it from two parameters, so it is refused as ambiguous";
+                    return $"file_name '{Shorten(value)}' holds '&{spec}=': the sign string cannot tell it from two parameters, so it is refused as ambiguous";
                 }
             }
         }
@@ -280,5 +280,11 @@ public static class CallbackShape
         return n;
     }
 
-    private static string Shorten(string value) => value.Length <= 60 ? value : value.Substring(0, 60) + "…";
+    // A value for a reason: at most 60 characters (never half a surrogate pair), and control, format and other
+    // hidden characters written as \u{XXXX}, so that a reason is one line of what the value really holds.
+    private static string Shorten(string value)
+    {
+        int length = value.Length <= 60 ? value.Length : char.IsHighSurrogate(value[59]) ? 59 : 60;
+        return InputText.Show(value.Substring(0, length)) + (length < value.Length ? "…" : string.Empty);
+    }
 }

@@ -19,11 +19,18 @@ public sealed class NotificationResult
     {
         RawParameters = parameters;
         Kind = kind;
-        ReadProblem = readProblem;
+        ReadProblem = OneLine(readProblem);
         _signString = signString;
         IsValid = isValid;
-        Reason = reason;
+        Reason = OneLine(reason);
     }
+
+    // Every reason quotes what a callback sent (a value, a parameter name, a sign_type): whichever check wrote it,
+    // a control, format or other hidden character in it is shown as \u{XXXX}, so that a reason is one line and a
+    // value cannot start a line of its own in a log or turn the text after it around. Checked first: nearly every
+    // reason is plain, and a million-line log may be mostly invalid.
+    private static string? OneLine(string? text) =>
+        text == null || InputText.FindHidden(text) < 0 ? text : InputText.Show(text);
 
     // The typed fields are read from the parameters when asked for, not up front: a million-line log is
     // mostly counted and filtered on IsValid, and parsing two dates per line would cost a third of the work.

@@ -49,15 +49,36 @@ public static class FieldRules
 
     public static void FileName(string fileName)
     {
-        if (string.IsNullOrWhiteSpace(fileName))
+        string? problem = FileNameRule(fileName, out string advice, out bool showName);
+        if (problem != null)
         {
-            throw new FieldRuleException("InvalidFileName", "The file name is empty: give the name of the uploaded payment file (spec 4.2).", "FileName");
+            string shown = showName ? $" '{InputText.Show(fileName)}'" : string.Empty;
+            throw new FieldRuleException("InvalidFileName", $"The file name{shown} {problem}: {advice}.", "FileName");
+        }
+    }
+
+    /// <summary>
+    /// What is wrong with a file name by the rule <see cref="FileName"/> holds a request to ("holds a line break
+    /// (U+000A) at position 3", "has a folder in it"), or null when it passes; for a callback's file_name, which
+    /// names a file a merchant uploaded and confirmed and so can be no name a request refuses.
+    /// </summary>
+    public static string? FileNameProblem(string? fileName) => FileNameRule(fileName, out _, out _);
+
+    private static string? FileNameRule(string? fileName, out string advice, out bool showName)
+    {
+        const string AsUploaded = "give the name exactly as it was uploaded (spec 4.2, file_name)";
+        advice = AsUploaded;
+        showName = true;
+        if (fileName == null || string.IsNullOrWhiteSpace(fileName))
+        {
+            advice = "give the name of the uploaded payment file (spec 4.2)";
+            showName = false;
+            return "is empty";
         }
         int hidden = InputText.FindHidden(fileName);
         if (hidden >= 0)
         {
-            throw new FieldRuleException("InvalidFileName",
-                $"The file name '{InputText.Show(fileName)}' holds {InputText.DescribeHidden(fileName, hidden)}: give the name exactly as it was uploaded (spec 4.2, file_name).", "FileName");
+            return "holds " + InputText.DescribeHidden(fileName, hidden);
         }
         // Checked before the extension, so that "a.csv " is refused for what is wrong with it: Alipay looks the file up
         // by the exact name it was uploaded under, and a space copied along finds nothing (FILE_NOT_EXIST).
@@ -66,29 +87,29 @@ public static class FieldRules
             bool begins = char.IsWhiteSpace(fileName[0]);
             char c = begins ? fileName[0] : fileName[fileName.Length - 1];
             string what = c == ' ' ? "a space" : $"white space ({InputText.CodePoint(fileName, begins ? 0 : fileName.Length - 1)})";
-            throw new FieldRuleException("InvalidFileName",
-                $"The file name '{InputText.Show(fileName)}' {(begins ? "begins" : "ends")} with {what}: give the name exactly as it was uploaded, without spaces around it (spec 4.2, file_name).", "FileName");
+            advice = "give the name exactly as it was uploaded, without spaces around it (spec 4.2, file_name)";
+            return $"{(begins ? "begins" : "ends")} with {what}";
         }
         if (fileName.IndexOfAny(FolderSeparators) >= 0)
         {
-            throw new FieldRuleException("InvalidFileName",
-                $"The file name '{InputText.Show(fileName)}' has a folder in it: give the file's name alone, as it was uploaded (spec 4.2, file_name).", "FileName");
+            advice = "give the file's name alone, as it was uploaded (spec 4.2, file_name)";
+            return "has a folder in it";
         }
         if (fileName.Length > 100)
         {
-            throw new FieldRuleException("InvalidFileName",
-                $"The file name is {fileName.Length} characters long: Alipay takes at most 100 (FILE_NAME_TO_LONG).", "FileName");
+            advice = "Alipay takes at most 100 (FILE_NAME_TO_LONG)";
+            showName = false;
+            return $"is {fileName.Length} characters long";
         }
-        bool known = false;
         foreach (string ext in FileExtensions)
         {
-            known |= fileName.Length > ext.Length && fileName.EndsWith(ext, StringComparison.OrdinalIgnoreCase);
+            if (fileName.Length > ext.Length && fileName.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
         }
-        if (!known)
-        {
-            throw new FieldRuleException("InvalidFileName",
-                $"The file name '{InputText.Show(fileName)}' has no .csv, .xls or .zip extension: payment files are uploaded as one of those (pay_file_confirm rules 4-1).", "FileName");
-        }
+        advice = "payment files are uploaded as one of those (pay_file_confirm rules 4-1)";
+        return "has no .csv, .xls or .zip extension";
     }
 
     // A URL is checked on the text as given, before Uri parses it: Uri trims white space and control characters at

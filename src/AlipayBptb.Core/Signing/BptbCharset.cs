@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Text;
 
 namespace AlipayBptb.Core.Signing;
@@ -81,7 +82,7 @@ public sealed class BptbCharset
         }
         if (_gb2312Only)
         {
-            CheckGb2312(bytes, 0, bytes.Length);
+            CheckGb2312(bytes, 0, bytes.Length, decoding: false);
         }
         return bytes;
     }
@@ -100,7 +101,7 @@ public sealed class BptbCharset
         }
         if (_gb2312Only)
         {
-            CheckGb2312(destination, index, count);
+            CheckGb2312(destination, index, count, decoding: false);
         }
         return count;
     }
@@ -121,7 +122,7 @@ public sealed class BptbCharset
         if (_gb2312Only)
         {
             byte[] copy = destination.Slice(0, count).ToArray();
-            CheckGb2312(copy, 0, count);
+            CheckGb2312(copy, 0, count, decoding: false);
         }
         return count;
     }
@@ -136,8 +137,28 @@ public sealed class BptbCharset
         int codePoint = ex.IsUnknownSurrogate() && char.IsSurrogatePair(ex.CharUnknownHigh, ex.CharUnknownLow)
             ? char.ConvertToUtf32(ex.CharUnknownHigh, ex.CharUnknownLow)
             : ex.IsUnknownSurrogate() ? ex.CharUnknownHigh : ex.CharUnknown;
-        string what = codePoint >= 0xD800 && codePoint <= 0xDFFF ? " (half of a surrogate pair)" : string.Empty;
-        return new CharsetException($"The character U+{codePoint:X4}{what} cannot be written in {Name}.", ex);
+        return new CharsetException($"The character {Describe(codePoint)} cannot be written in {Name}.", ex);
+    }
+
+    // "U+9555 '镕'": the code point, and the character itself when it can be shown (not a control, format, blank or
+    // other hidden character, which would break or reorder the message around it, or show as nothing).
+    private static string Describe(int codePoint)
+    {
+        if (codePoint >= 0xD800 && codePoint <= 0xDFFF)
+        {
+            return $"U+{codePoint:X4} (half of a surrogate pair)";
+        }
+        string text = char.ConvertFromUtf32(codePoint);
+        bool visible = CharUnicodeInfo.GetUnicodeCategory(text, 0) switch
+        {
+            UnicodeCategory.Control or UnicodeCategory.Format
+                or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+                or UnicodeCategory.SpaceSeparator or UnicodeCategory.PrivateUse
+                or UnicodeCategory.OtherNotAssigned or UnicodeCategory.NonSpacingMark
+                or UnicodeCategory.EnclosingMark => false,
+            _ => true,
+        };
+        return visible ? $"U+{codePoint:X4} '{text}'" : $"U+{codePoint:X4}";
     }
 
     /// <summary>Decodes bytes; throws <see cref="CharsetException"/> for bytes the charset cannot read.</summary>
@@ -145,7 +166,7 @@ public sealed class BptbCharset
     {
         if (_gb2312Only)
         {
-            CheckGb2312(bytes, index, count);
+            CheckGb2312(bytes, index, count, decoding: true);
         }
         try
         {
@@ -154,7 +175,7 @@ public sealed class BptbCharset
         catch (DecoderFallbackException ex)
         {
             // The decoder's index is into its own buffer, not the input: name the bytes instead.
-            string bad = ex.BytesUnknown == null ? "?" : string.Join(" ", Array.ConvertAll(ex.BytesUnknown, b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+            string bad = ex.BytesUnknown == null ? "?" : string.Join(" ", Array.ConvertAll(ex.BytesUnknown, b => b.ToString("X2", CultureInfo.InvariantCulture)));
             throw new CharsetException($"The bytes are not valid {Name} (the sequence {bad} is not a {Name} character)", ex);
         }
     }
@@ -172,8 +193,9 @@ public sealed class BptbCharset
 
     // GB2312 (EUC-CN) is the part of code page 936 whose two bytes are both 0xA1-0xFE, the lead at most 0xF7.
     // Java's GB2312, which Alipay's side uses, cannot write anything else, so neither may we: a GBK-only
-    // character in a gb2312 request would be signed over bytes Alipay never sees.
-    private void CheckGb2312(byte[] bytes, int index, int count)
+    // character in a gb2312 request would be signed over bytes Alipay never sees. The check runs on the bytes
+    // code page 936 wrote, but a person fixes characters: the message names the one those bytes are.
+    private void CheckGb2312(byte[] bytes, int index, int count, bool decoding)
     {
         int end = index + count;
         for (int i = index; i < end; i++)
@@ -186,10 +208,36 @@ public sealed class BptbCharset
             bool ok = b >= 0xA1 && b <= 0xF7 && i + 1 < end && bytes[i + 1] >= 0xA1 && bytes[i + 1] <= 0xFE;
             if (!ok)
             {
-                throw new CharsetException($"The bytes are not valid {Name} (at byte {i - index}): the character is in GBK but not in GB2312; use gbk");
+                throw NotGb2312(bytes, i, end, decoding);
             }
             i++;
         }
+    }
+
+    private CharsetException NotGb2312(byte[] bytes, int at, int end, bool decoding)
+    {
+        // In code page 936, 0x80 is the euro sign and 0xFF nothing; every other byte from 0x81 leads two.
+        int length = bytes[at] == 0x80 || bytes[at] == 0xFF || at + 1 == end ? 1 : 2;
+        string? character = null;
+        try
+        {
+            string text = Encoding.GetString(bytes, at, length);
+            character = Describe(char.ConvertToUtf32(text, 0));
+        }
+        catch (Exception ex) when (ex is DecoderFallbackException or ArgumentException)
+        {
+            // Not a character of code page 936 either: only the bytes can be named.
+        }
+        string sequence = BitConverter.ToString(bytes, at, length).Replace('-', ' ');
+        if (decoding)
+        {
+            return new CharsetException(character == null
+                ? $"The bytes are not valid {Name} (the sequence {sequence} is not a {Name} character)"
+                : $"The bytes are not valid {Name} (the sequence {sequence} is {character}, a GBK character not in GB2312)");
+        }
+        return new CharsetException(character == null
+            ? $"The text cannot be written in {Name}: code page 936 wrote the bytes {sequence}, which are not a {Name} character."
+            : $"The character {character} cannot be written in {Name}: GBK has it, GB2312 does not (gbk would hold it).");
     }
 }
 
