@@ -20,6 +20,7 @@ namespace AlipayBptb.Tests;
 /// What the receiver promises, tried as a failing machine and a hostile network would: "success" means the
 /// whole record is on disk at the log's path; notify_verify is asked before "success", while the id is valid.
 /// </summary>
+[Collection(HostTimingCollection.Name)]
 public sealed class NotifyReceiverTests : IDisposable
 {
     private const string Partner = "2088002464631181";

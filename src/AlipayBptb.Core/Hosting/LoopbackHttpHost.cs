@@ -347,6 +347,10 @@ internal sealed class LoopbackHttpHost : IDisposable
         private int _start;
         private int _end;
 
+        // Where the search for the head's end goes on after the next read: every position before it was looked at
+        // already. A head trickled a byte at a time would otherwise be rescanned whole on each read (quadratic).
+        private int _searchFrom;
+
         public RequestReader(Stream stream, Socket? socket, int maxBody)
         {
             _stream = stream;
@@ -492,13 +496,17 @@ internal sealed class LoopbackHttpHost : IDisposable
 
         private int IndexOfHeadEnd()
         {
-            for (int i = _start; i + 3 < _end; i++)
+            int i = Math.Max(_start, _searchFrom);
+            for (; i + 3 < _end; i++)
             {
                 if (_buffer[i] == '\r' && _buffer[i + 1] == '\n' && _buffer[i + 2] == '\r' && _buffer[i + 3] == '\n')
                 {
+                    _searchFrom = i + 4;
                     return i;
                 }
             }
+            // The last three bytes are looked at again: a CRLFCRLF may begin there and end in the next read.
+            _searchFrom = i;
             return -1;
         }
 
@@ -508,6 +516,7 @@ internal sealed class LoopbackHttpHost : IDisposable
             {
                 Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
                 _end -= _start;
+                _searchFrom = Math.Max(0, _searchFrom - _start);
                 _start = 0;
             }
         }
