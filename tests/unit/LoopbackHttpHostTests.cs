@@ -63,6 +63,49 @@ public sealed class LoopbackHttpHostTests
         }
     }
 
+    [Fact]
+    public async Task A_client_that_pipelines_requests_and_never_reads_the_answers_is_cut_off_after_the_write_timeout()
+    {
+        TimeSpan saved = LoopbackHttpHost.WriteTimeout;
+        LoopbackHttpHost.WriteTimeout = TimeSpan.FromSeconds(1);
+        try
+        {
+            byte[] answer = new byte[256 * 1024];
+            answer.AsSpan().Fill((byte)'x');
+            var cut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var host = LoopbackHttpHost.Start("http://127.0.0.1:0/", async x =>
+            {
+                try
+                {
+                    await x.AnswerAsync(200, answer, "text/plain");
+                }
+                catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+                {
+                    cut.TrySetResult();
+                    throw;
+                }
+            });
+            using Socket client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            client.ReceiveBufferSize = 4096; // before connecting: the window it offers stays small
+            client.Connect(IPAddress.Loopback, host.Port);
+            const int requests = 200; // 50 MiB of answers: far more than the sockets' buffers hold
+            var pipelined = new StringBuilder();
+            for (int i = 0; i < requests; i++)
+            {
+                pipelined.Append("GET / HTTP/1.1\r\n\r\n");
+            }
+            var clock = Stopwatch.StartNew();
+            client.Send(Ascii(pipelined.ToString()));
+            // Never reading: the host's write waits on us until its deadline closes the connection.
+            Task waited = await Task.WhenAny(cut.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+            Assert.True(waited == cut.Task, $"after {clock.Elapsed.TotalSeconds:N1} s the host was still waiting to write to a client that does not read");
+        }
+        finally
+        {
+            LoopbackHttpHost.WriteTimeout = saved;
+        }
+    }
+
     /// <summary>Hands out its bytes <c>piece</c> at a time, as a client that trickles them would.</summary>
     private sealed class OneByteStream : Stream
     {

@@ -28,6 +28,12 @@ internal sealed class LoopbackHttpHost : IDisposable
     /// <summary>How long a client has for its request line and headers, and again for its body.</summary>
     internal static TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a client has to take each answer off the connection. Without it, a client that pipelines requests
+    /// and never reads the answers held its connection for good, the host's write waiting on a full socket buffer.
+    /// </summary>
+    internal static TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     private const int MaxHeaderBytes = 16 * 1024;
     private const int MaxConnections = 1024;
 
@@ -648,8 +654,7 @@ internal sealed class HttpExchange
         Answered = true;
         Aborted = true;
         await WriteRawAsync($"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {promised}\r\n\r\n").ConfigureAwait(false);
-        await _stream.WriteAsync(partial, 0, partial.Length).ConfigureAwait(false);
-        await _stream.FlushAsync().ConfigureAwait(false);
+        await SendAsync(partial).ConfigureAwait(false);
         if (_socket != null)
         {
             _socket.LingerState = new LingerOption(true, 0); // close with RST, not FIN
@@ -657,10 +662,16 @@ internal sealed class HttpExchange
         }
     }
 
-    internal Task WriteRawAsync(string text)
+    internal Task WriteRawAsync(string text) => SendAsync(Latin1.GetBytes(text));
+
+    // Every write to the client, with the write deadline: past it the connection is closed, which ends the
+    // write with an IOException or ObjectDisposedException and the connection with it.
+    private async Task SendAsync(byte[] bytes)
     {
-        byte[] bytes = Latin1.GetBytes(text);
-        return _stream.WriteAsync(bytes, 0, bytes.Length);
+        using var deadline = new CancellationTokenSource(LoopbackHttpHost.WriteTimeout);
+        using CancellationTokenRegistration cut = deadline.Token.Register(() => _socket?.Dispose());
+        await _stream.WriteAsync(bytes, 0, bytes.Length).ConfigureAwait(false);
+        await _stream.FlushAsync().ConfigureAwait(false);
     }
 
     private async Task WriteResponseAsync(int status, byte[] body, string? contentType, string? location)
@@ -687,8 +698,7 @@ internal sealed class HttpExchange
         byte[] all = new byte[headBytes.Length + body.Length];
         Buffer.BlockCopy(headBytes, 0, all, 0, headBytes.Length);
         Buffer.BlockCopy(body, 0, all, headBytes.Length, body.Length);
-        await _stream.WriteAsync(all, 0, all.Length).ConfigureAwait(false);
-        await _stream.FlushAsync().ConfigureAwait(false);
+        await SendAsync(all).ConfigureAwait(false);
     }
 
     private static string Reason(int status) => status switch
