@@ -28,6 +28,25 @@ public sealed class LoopbackHttpHostTests
 {
     private static byte[] Ascii(string s) => Encoding.ASCII.GetBytes(s);
 
+    private static Socket Connect(LoopbackHttpHost host)
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Connect(IPAddress.Loopback, host.Port);
+        return s;
+    }
+
+    // Reads a whole answer to a Connection: close request (at most 15 s): the status line, or what went wrong.
+    private static async Task<string> AskAsync(LoopbackHttpHost host, byte[] request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, host.Port);
+        NetworkStream stream = client.GetStream();
+        await stream.WriteAsync(request);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        string answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        return answer.Split("\r\n")[0];
+    }
+
     [Fact]
     public async Task A_head_trickled_a_byte_at_a_time_costs_time_in_proportion_to_its_length()
     {
@@ -103,6 +122,35 @@ public sealed class LoopbackHttpHostTests
         finally
         {
             LoopbackHttpHost.WriteTimeout = saved;
+        }
+    }
+
+    [Fact]
+    public async Task A_genuine_post_is_answered_within_a_second_while_more_clients_than_the_limit_stall()
+    {
+        const int limit = 64;
+        using var host = LoopbackHttpHost.Start("http://127.0.0.1:0/", x => x.AnswerAsync(200, "success", "text/plain"), 64 * 1024, limit);
+        byte[] genuine = Ascii("POST /notify HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=1");
+        Assert.Equal("HTTP/1.1 200 OK", await AskAsync(host, genuine)); // warm-up: JIT, not the stall, is timed otherwise
+        var stalled = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < limit + 36; i++)
+            {
+                Socket s = Connect(host);
+                s.Send(Ascii(i % 2 == 0
+                    ? "POST /notify HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" // stalls inside its body
+                    : "POST /notify HTTP/1.1\r\nHost: x\r\n")); // stalls inside its head
+                stalled.Add(s);
+            }
+            await Task.Delay(300);
+            var clock = Stopwatch.StartNew();
+            Assert.Equal("HTTP/1.1 200 OK", await AskAsync(host, genuine));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"answered after {clock.Elapsed.TotalMilliseconds:N0} ms");
+        }
+        finally
+        {
+            stalled.ForEach(s => s.Dispose());
         }
     }
 

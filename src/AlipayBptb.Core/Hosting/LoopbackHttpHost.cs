@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Net;
@@ -17,8 +18,9 @@ namespace AlipayBptb.Core.Hosting;
 /// <item>every request that reaches it is handed on, whatever its Host header (HttpListener answers 404 for a
 /// host other than the prefix's, and logs nothing: a reverse proxy that keeps <c>Host: shop.example.com</c>);</item>
 /// <item>the request target arrives as the bytes that were sent (HttpListener decodes it to text first);</item>
-/// <item>a client that stalls, before or inside its body, is cut off after a timeout, and many of them never
-/// keep a genuine request waiting (each connection costs a task and a small buffer, never a thread).</item>
+/// <item>a client that stalls, before or inside its body or in taking its answer, is cut off after a timeout, and
+/// many of them never keep a genuine request waiting: each connection costs a task and a small buffer, never a
+/// thread, and at the connection limit the one that has waited longest on its client makes room for the new one.</item>
 /// </list>
 /// It binds the prefix's address only: 127.0.0.1 or another IP, <c>localhost</c> as loopback, <c>+</c> or
 /// <c>*</c> as every interface. Bodies are read whole (Content-Length or chunked) up to a bound.
@@ -35,22 +37,27 @@ internal sealed class LoopbackHttpHost : IDisposable
     internal static TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     private const int MaxHeaderBytes = 16 * 1024;
-    private const int MaxConnections = 1024;
+    /// <summary>Connections served at once, unless the host is started with another limit.</summary>
+    internal const int DefaultMaxConnections = 1024;
+
+    // At the limit, how long the accept loop waits for the connection it closed to let go of its slot before it
+    // closes another (the first may have been working on its request, not waiting, by then).
+    private static readonly TimeSpan EvictionPause = TimeSpan.FromMilliseconds(250);
 
     private readonly TcpListener _listener;
     private readonly Func<HttpExchange, Task> _handle;
     private readonly int _maxBodyBytes;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly SemaphoreSlim _connections = new(MaxConnections);
+    private readonly SemaphoreSlim _connections;
     private readonly object _gate = new();
-    private readonly HashSet<Socket> _open = new();
-    private readonly HashSet<Socket> _busy = new(); // connections in the middle of a request
+    private readonly HashSet<ClientConnection> _open = new();
     private readonly Task _loop;
     private int _handling;
     private volatile bool _accepting = true;
 
-    private LoopbackHttpHost(TcpListener listener, string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes)
+    private LoopbackHttpHost(TcpListener listener, string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes, int maxConnections)
     {
+        _connections = new SemaphoreSlim(maxConnections);
         _listener = listener;
         Prefix = prefix;
         _handle = handle;
@@ -70,9 +77,10 @@ internal sealed class LoopbackHttpHost : IDisposable
 
     /// <summary>
     /// Starts listening on <paramref name="prefix"/> (<c>http://host:port/path/</c>); port 0 picks a free port.
-    /// Bodies longer than <paramref name="maxBodyBytes"/> are cut there and marked.
+    /// Bodies longer than <paramref name="maxBodyBytes"/> are cut there and marked. At most
+    /// <paramref name="maxConnections"/> connections are served at once.
     /// </summary>
-    public static LoopbackHttpHost Start(string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes = 64 * 1024)
+    public static LoopbackHttpHost Start(string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes = 64 * 1024, int maxConnections = DefaultMaxConnections)
     {
         int hostStart = prefix.IndexOf("://", StringComparison.Ordinal) + 3;
         int slash = prefix.IndexOf('/', hostStart);
@@ -100,7 +108,7 @@ internal sealed class LoopbackHttpHost : IDisposable
         }
         int actual = ((IPEndPoint)listener.LocalEndpoint).Port;
         string shown = prefix.Substring(0, hostStart) + host + ":" + actual.ToString(CultureInfo.InvariantCulture) + prefix.Substring(slash);
-        return new LoopbackHttpHost(listener, shown, handle, maxBodyBytes);
+        return new LoopbackHttpHost(listener, shown, handle, maxBodyBytes, maxConnections);
     }
 
     /// <summary>
@@ -128,9 +136,9 @@ internal sealed class LoopbackHttpHost : IDisposable
         _stopping.Cancel();
         lock (_gate)
         {
-            foreach (Socket s in _open)
+            foreach (ClientConnection c in _open)
             {
-                Close(s);
+                c.Close();
             }
             _open.Clear();
         }
@@ -166,11 +174,11 @@ internal sealed class LoopbackHttpHost : IDisposable
         lock (_gate)
         {
             // Connections waiting for their next request are closed; those in the middle of one finish.
-            foreach (Socket s in _open)
+            foreach (ClientConnection c in _open)
             {
-                if (!_busy.Contains(s))
+                if (!c.Busy)
                 {
-                    Close(s);
+                    c.Close();
                 }
             }
         }
@@ -180,14 +188,6 @@ internal sealed class LoopbackHttpHost : IDisposable
     {
         while (_accepting)
         {
-            try
-            {
-                await _connections.WaitAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
             Socket socket;
             try
             {
@@ -195,41 +195,88 @@ internal sealed class LoopbackHttpHost : IDisposable
             }
             catch (Exception ex) when (ex is SocketException || ex is ObjectDisposedException || ex is InvalidOperationException)
             {
-                _connections.Release();
                 if (!_accepting)
                 {
                     return;
                 }
                 continue;
             }
+            // Accepted first, a slot found after: waiting for a slot before accepting left a genuine request in
+            // the listen queue until a stalled client's read timeout (10 s) freed one.
+            try
+            {
+                if (!_connections.Wait(0))
+                {
+                    do
+                    {
+                        EvictLongestWaiting();
+                    }
+                    while (!await _connections.WaitAsync(EvictionPause, _stopping.Token).ConfigureAwait(false));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Close(socket);
+                return;
+            }
             socket.NoDelay = true;
+            var connection = new ClientConnection(socket);
             lock (_gate)
             {
                 if (!_accepting)
                 {
-                    Close(socket);
+                    connection.Close();
                     _connections.Release();
                     return;
                 }
-                _open.Add(socket);
+                _open.Add(connection);
             }
-            _ = Task.Run(() => ServeAsync(socket));
+            _ = Task.Run(() => ServeAsync(connection));
+        }
+    }
+
+    // The connection that has waited longest on its client (for a request's head or body, or to take an answer)
+    // is closed to make room; one the host is working on is left alone. Its ServeAsync gives its slot back.
+    private void EvictLongestWaiting()
+    {
+        lock (_gate)
+        {
+            ClientConnection? oldest = null;
+            long since = long.MaxValue;
+            foreach (ClientConnection c in _open)
+            {
+                long waiting = c.WaitingSince;
+                if (waiting > 0 && waiting < since)
+                {
+                    oldest = c;
+                    since = waiting;
+                }
+            }
+            if (oldest != null && oldest.TryEvict(since))
+            {
+                oldest.Close();
+            }
         }
     }
 
     // One connection: requests one after another (HTTP/1.1 keep-alive) until the client closes, asks to
     // close, stalls, or the host stops.
-    private async Task ServeAsync(Socket socket)
+    private async Task ServeAsync(ClientConnection connection)
     {
-        var stream = new NetworkStream(socket, ownsSocket: false);
-        var reader = new RequestReader(stream, socket, _maxBodyBytes);
+        Socket socket = connection.Socket;
+        NetworkStream? stream = null;
         try
         {
+            // Inside the try: a connection closed to make room before this ran has a disposed socket, and its
+            // slot must still be given back.
+            stream = new NetworkStream(socket, ownsSocket: false);
+            var reader = new RequestReader(stream, connection, _maxBodyBytes);
             while (_accepting && !_stopping.IsCancellationRequested)
             {
                 HttpExchange? exchange;
+                connection.WaitOnClient();
                 using (var deadline = new CancellationTokenSource(ReadTimeout))
-                using (deadline.Token.Register(() => Close(socket)))
+                using (deadline.Token.Register(connection.Close))
                 {
                     exchange = await reader.ReadHeadAsync().ConfigureAwait(false);
                     if (exchange == null)
@@ -239,7 +286,7 @@ internal sealed class LoopbackHttpHost : IDisposable
                 }
                 lock (_gate)
                 {
-                    _busy.Add(socket);
+                    connection.Busy = true;
                 }
                 Interlocked.Increment(ref _handling);
                 try
@@ -247,9 +294,10 @@ internal sealed class LoopbackHttpHost : IDisposable
                     if (exchange.Problem == null)
                     {
                         using var deadline = new CancellationTokenSource(ReadTimeout);
-                        using CancellationTokenRegistration cut = deadline.Token.Register(() => Close(socket));
+                        using CancellationTokenRegistration cut = deadline.Token.Register(connection.Close);
                         await reader.ReadBodyAsync(exchange).ConfigureAwait(false);
                     }
+                    connection.Work();
                     if (exchange.Problem != null)
                     {
                         await exchange.AnswerAsync(400, "error: " + exchange.Problem, "text/plain").ConfigureAwait(false);
@@ -274,7 +322,7 @@ internal sealed class LoopbackHttpHost : IDisposable
                     Interlocked.Decrement(ref _handling);
                     lock (_gate)
                     {
-                        _busy.Remove(socket);
+                        connection.Busy = false;
                     }
                 }
                 if (!exchange.KeepAlive || exchange.BodyTooLarge || exchange.Aborted)
@@ -285,16 +333,16 @@ internal sealed class LoopbackHttpHost : IDisposable
         }
         catch (Exception ex) when (ex is IOException || ex is SocketException || ex is ObjectDisposedException || ex is OperationCanceledException)
         {
-            // The client went away, stalled past its time, or the host is stopping: nothing more to answer.
+            // The client went away, stalled past its time, was closed to make room, or the host is stopping.
         }
         finally
         {
             lock (_gate)
             {
-                _open.Remove(socket);
+                _open.Remove(connection);
             }
-            Close(socket);
-            stream.Dispose();
+            connection.Close();
+            stream?.Dispose();
             try
             {
                 _connections.Release();
@@ -347,7 +395,7 @@ internal sealed class LoopbackHttpHost : IDisposable
     private sealed class RequestReader
     {
         private readonly Stream _stream;
-        private readonly Socket? _socket;
+        private readonly ClientConnection? _connection;
         private readonly int _maxBody;
         private readonly byte[] _buffer = new byte[MaxHeaderBytes];
         private int _start;
@@ -357,23 +405,23 @@ internal sealed class LoopbackHttpHost : IDisposable
         // already. A head trickled a byte at a time would otherwise be rescanned whole on each read (quadratic).
         private int _searchFrom;
 
-        public RequestReader(Stream stream, Socket? socket, int maxBody)
+        public RequestReader(Stream stream, ClientConnection? connection, int maxBody)
         {
             _stream = stream;
-            _socket = socket;
+            _connection = connection;
             _maxBody = maxBody;
         }
 
         // The request line and headers, or null when the client closed the connection between requests.
         public async Task<HttpExchange?> ReadHeadAsync()
         {
-            Socket? socket = _socket;
+            ClientConnection? connection = _connection;
             int headEnd;
             while ((headEnd = IndexOfHeadEnd()) < 0)
             {
                 if (_end - _start >= _buffer.Length)
                 {
-                    return HttpExchange.Bad(_stream, socket, "the request line and headers are longer than 16 KiB");
+                    return HttpExchange.Bad(_stream, connection, "the request line and headers are longer than 16 KiB");
                 }
                 Compact();
                 int n = await _stream.ReadAsync(_buffer, _end, _buffer.Length - _end).ConfigureAwait(false);
@@ -385,7 +433,7 @@ internal sealed class LoopbackHttpHost : IDisposable
             }
             string head = Encoding.GetEncoding("ISO-8859-1").GetString(_buffer, _start, headEnd - _start);
             _start = headEnd + 4;
-            return HttpExchange.Parse(_stream, socket, head);
+            return HttpExchange.Parse(_stream, connection, head);
         }
 
         public async Task ReadBodyAsync(HttpExchange exchange)
@@ -535,14 +583,14 @@ internal sealed class HttpExchange
     private static readonly Encoding Latin1 = Encoding.GetEncoding("ISO-8859-1");
     private static readonly string[] LineBreak = { "\r\n" };
     private readonly Stream _stream;
-    private readonly Socket? _socket;
+    private readonly ClientConnection? _connection;
     private readonly Dictionary<string, string> _headers = new(StringComparer.OrdinalIgnoreCase);
 
-    private HttpExchange(Stream stream, Socket? socket)
+    private HttpExchange(Stream stream, ClientConnection? connection)
     {
         _stream = stream;
-        _socket = socket;
-        Remote = socket?.RemoteEndPoint?.ToString() ?? "-";
+        _connection = connection;
+        Remote = connection?.Remote ?? "-";
     }
 
     public string Method { get; private set; } = string.Empty;
@@ -583,11 +631,11 @@ internal sealed class HttpExchange
 
     public string? Header(string name) => _headers.TryGetValue(name, out string? v) ? v : null;
 
-    internal static HttpExchange Bad(Stream stream, Socket? socket, string problem) => new(stream, socket) { Problem = problem };
+    internal static HttpExchange Bad(Stream stream, ClientConnection? connection, string problem) => new(stream, connection) { Problem = problem };
 
-    internal static HttpExchange Parse(Stream stream, Socket? socket, string head)
+    internal static HttpExchange Parse(Stream stream, ClientConnection? connection, string head)
     {
-        var x = new HttpExchange(stream, socket);
+        var x = new HttpExchange(stream, connection);
         string[] lines = head.Split(LineBreak, StringSplitOptions.None);
         string[] requestLine = lines[0].Split(' ');
         if (requestLine.Length != 3 || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal) || requestLine[0].Length == 0 || requestLine[1].Length == 0)
@@ -610,11 +658,11 @@ internal sealed class HttpExchange
             string value = lines[i].Substring(colon + 1).Trim();
             x._headers[name] = x._headers.TryGetValue(name, out string? earlier) ? earlier + ", " + value : value;
         }
-        string? connection = x.Header("Connection");
-        if (connection != null)
+        string? connectionHeader = x.Header("Connection");
+        if (connectionHeader != null)
         {
-            x.KeepAlive = connection.IndexOf("close", StringComparison.OrdinalIgnoreCase) < 0
-                && (x.KeepAlive || connection.IndexOf("keep-alive", StringComparison.OrdinalIgnoreCase) >= 0);
+            x.KeepAlive = connectionHeader.IndexOf("close", StringComparison.OrdinalIgnoreCase) < 0
+                && (x.KeepAlive || connectionHeader.IndexOf("keep-alive", StringComparison.OrdinalIgnoreCase) >= 0);
         }
         x.Chunked = (x.Header("Transfer-Encoding") ?? string.Empty).IndexOf("chunked", StringComparison.OrdinalIgnoreCase) >= 0;
         string? length = x.Header("Content-Length");
@@ -655,23 +703,37 @@ internal sealed class HttpExchange
         Aborted = true;
         await WriteRawAsync($"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {promised}\r\n\r\n").ConfigureAwait(false);
         await SendAsync(partial).ConfigureAwait(false);
-        if (_socket != null)
+        if (_connection != null)
         {
-            _socket.LingerState = new LingerOption(true, 0); // close with RST, not FIN
-            _socket.Dispose();
+            _connection.Socket.LingerState = new LingerOption(true, 0); // close with RST, not FIN
+            _connection.Close();
         }
     }
 
     internal Task WriteRawAsync(string text) => SendAsync(Latin1.GetBytes(text));
 
     // Every write to the client, with the write deadline: past it the connection is closed, which ends the
-    // write with an IOException or ObjectDisposedException and the connection with it.
+    // write with an IOException or ObjectDisposedException and the connection with it. While the write waits on
+    // the client, the connection may be closed to make room for another.
     private async Task SendAsync(byte[] bytes)
     {
-        using var deadline = new CancellationTokenSource(LoopbackHttpHost.WriteTimeout);
-        using CancellationTokenRegistration cut = deadline.Token.Register(() => _socket?.Dispose());
-        await _stream.WriteAsync(bytes, 0, bytes.Length).ConfigureAwait(false);
-        await _stream.FlushAsync().ConfigureAwait(false);
+        if (_connection == null)
+        {
+            await _stream.WriteAsync(bytes, 0, bytes.Length).ConfigureAwait(false);
+            return;
+        }
+        _connection.WaitOnClient();
+        try
+        {
+            using var deadline = new CancellationTokenSource(LoopbackHttpHost.WriteTimeout);
+            using CancellationTokenRegistration cut = deadline.Token.Register(_connection.Close);
+            await _stream.WriteAsync(bytes, 0, bytes.Length).ConfigureAwait(false);
+            await _stream.FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _connection.Work();
+        }
     }
 
     private async Task WriteResponseAsync(int status, byte[] body, string? contentType, string? location)
@@ -714,4 +776,59 @@ internal sealed class HttpExchange
         503 => "Service Unavailable",
         _ => "Status",
     };
+}
+
+/// <summary>One client's connection, and whether it is waiting on its client (the one to close to make room).</summary>
+internal sealed class ClientConnection
+{
+    private const long Working = 0;
+    private const long Evicted = -1;
+
+    // Since when (a Stopwatch timestamp) it waits on its client: for a request, its body, or to take an answer.
+    // Working while the host works on a request; Evicted once closed to make room, for good.
+    private long _waitingSince;
+
+    public ClientConnection(Socket socket)
+    {
+        Socket = socket;
+        Remote = socket.RemoteEndPoint?.ToString() ?? "-";
+        _waitingSince = Stopwatch.GetTimestamp();
+    }
+
+    public Socket Socket { get; }
+
+    public string Remote { get; }
+
+    /// <summary>In the middle of a request: a stop lets it finish. Read and written under the host's lock.</summary>
+    public bool Busy { get; set; }
+
+    /// <summary>A timestamp when it waits on its client, else 0 or less.</summary>
+    public long WaitingSince => Volatile.Read(ref _waitingSince);
+
+    public void WaitOnClient() => Mark(Stopwatch.GetTimestamp());
+
+    public void Work() => Mark(Working);
+
+    /// <summary>True when it was still waiting since <paramref name="since"/>: then it is marked, and closing it is the caller's.</summary>
+    public bool TryEvict(long since) => Interlocked.CompareExchange(ref _waitingSince, Evicted, since) == since;
+
+    public void Close()
+    {
+        try
+        {
+            Socket.Dispose();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void Mark(long value)
+    {
+        long seen = Volatile.Read(ref _waitingSince);
+        if (seen != Evicted)
+        {
+            Interlocked.CompareExchange(ref _waitingSince, value, seen);
+        }
+    }
 }
