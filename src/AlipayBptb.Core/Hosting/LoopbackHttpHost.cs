@@ -22,6 +22,8 @@ namespace AlipayBptb.Core.Hosting;
 /// many of them never keep a genuine request waiting: each connection costs a task and a small buffer, never a
 /// thread, and at the connection limit the one that has waited longest on its client makes room for the new one.</item>
 /// </list>
+/// A request that cannot be read (a head that is not HTTP, longer than 16 KiB, a broken body) is shown to the
+/// optional malformed-request callback before it is answered 400, so that the receiver can log it too.
 /// It binds the prefix's address only: 127.0.0.1 or another IP, <c>localhost</c> as loopback, <c>+</c> or
 /// <c>*</c> as every interface. Bodies are read whole (Content-Length or chunked) up to a bound.
 /// </summary>
@@ -46,6 +48,7 @@ internal sealed class LoopbackHttpHost : IDisposable
 
     private readonly TcpListener _listener;
     private readonly Func<HttpExchange, Task> _handle;
+    private readonly Action<HttpExchange>? _malformed;
     private readonly int _maxBodyBytes;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _connections;
@@ -55,8 +58,9 @@ internal sealed class LoopbackHttpHost : IDisposable
     private int _handling;
     private volatile bool _accepting = true;
 
-    private LoopbackHttpHost(TcpListener listener, string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes, int maxConnections)
+    private LoopbackHttpHost(TcpListener listener, string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes, int maxConnections, Action<HttpExchange>? malformed)
     {
+        _malformed = malformed;
         _connections = new SemaphoreSlim(maxConnections);
         _listener = listener;
         Prefix = prefix;
@@ -78,9 +82,10 @@ internal sealed class LoopbackHttpHost : IDisposable
     /// <summary>
     /// Starts listening on <paramref name="prefix"/> (<c>http://host:port/path/</c>); port 0 picks a free port.
     /// Bodies longer than <paramref name="maxBodyBytes"/> are cut there and marked. At most
-    /// <paramref name="maxConnections"/> connections are served at once.
+    /// <paramref name="maxConnections"/> connections are served at once. <paramref name="malformed"/> sees each request
+    /// that cannot be read (its <see cref="HttpExchange.Problem"/> says why) before the host answers it 400.
     /// </summary>
-    public static LoopbackHttpHost Start(string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes = 64 * 1024, int maxConnections = DefaultMaxConnections)
+    public static LoopbackHttpHost Start(string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes = 64 * 1024, int maxConnections = DefaultMaxConnections, Action<HttpExchange>? malformed = null)
     {
         int hostStart = prefix.IndexOf("://", StringComparison.Ordinal) + 3;
         int slash = prefix.IndexOf('/', hostStart);
@@ -108,7 +113,7 @@ internal sealed class LoopbackHttpHost : IDisposable
         }
         int actual = ((IPEndPoint)listener.LocalEndpoint).Port;
         string shown = prefix.Substring(0, hostStart) + host + ":" + actual.ToString(CultureInfo.InvariantCulture) + prefix.Substring(slash);
-        return new LoopbackHttpHost(listener, shown, handle, maxBodyBytes, maxConnections);
+        return new LoopbackHttpHost(listener, shown, handle, maxBodyBytes, maxConnections, malformed);
     }
 
     /// <summary>
@@ -300,6 +305,7 @@ internal sealed class LoopbackHttpHost : IDisposable
                     connection.Work();
                     if (exchange.Problem != null)
                     {
+                        _malformed?.Invoke(exchange);
                         await exchange.AnswerAsync(400, "error: " + exchange.Problem, "text/plain").ConfigureAwait(false);
                         return;
                     }
@@ -394,6 +400,7 @@ internal sealed class LoopbackHttpHost : IDisposable
     /// <summary>Reads requests off one connection, with a buffer that carries bytes over between them.</summary>
     private sealed class RequestReader
     {
+        private static readonly Encoding Latin1 = Encoding.GetEncoding("ISO-8859-1");
         private readonly Stream _stream;
         private readonly ClientConnection? _connection;
         private readonly int _maxBody;
@@ -421,7 +428,7 @@ internal sealed class LoopbackHttpHost : IDisposable
             {
                 if (_end - _start >= _buffer.Length)
                 {
-                    return HttpExchange.Bad(_stream, connection, "the request line and headers are longer than 16 KiB");
+                    return HttpExchange.Bad(_stream, connection, "the request line and headers are longer than 16 KiB", Latin1.GetString(_buffer, _start, _end - _start));
                 }
                 Compact();
                 int n = await _stream.ReadAsync(_buffer, _end, _buffer.Length - _end).ConfigureAwait(false);
@@ -431,7 +438,7 @@ internal sealed class LoopbackHttpHost : IDisposable
                 }
                 _end += n;
             }
-            string head = Encoding.GetEncoding("ISO-8859-1").GetString(_buffer, _start, headEnd - _start);
+            string head = Latin1.GetString(_buffer, _start, headEnd - _start);
             _start = headEnd + 4;
             return HttpExchange.Parse(_stream, connection, head);
         }
@@ -460,6 +467,7 @@ internal sealed class LoopbackHttpHost : IDisposable
                 int n = await ReadSomeAsync(body, got, keep - got).ConfigureAwait(false);
                 if (n == 0)
                 {
+                    exchange.SetBody(body, got, tooLarge: false);
                     exchange.Problem = "the body ended before its Content-Length";
                     return;
                 }
@@ -477,12 +485,14 @@ internal sealed class LoopbackHttpHost : IDisposable
                 string? sizeLine = await ReadLineAsync().ConfigureAwait(false);
                 if (sizeLine == null)
                 {
+                    exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge: false);
                     exchange.Problem = "the chunked body ended early";
                     return;
                 }
                 int semicolon = sizeLine.IndexOf(';');
                 if (!int.TryParse(semicolon < 0 ? sizeLine.Trim() : sizeLine.Substring(0, semicolon).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int size) || size < 0)
                 {
+                    exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge: false);
                     exchange.Problem = "a chunk size is not hexadecimal";
                     return;
                 }
@@ -506,6 +516,8 @@ internal sealed class LoopbackHttpHost : IDisposable
                     int n = await ReadSomeAsync(chunk, got, size - got).ConfigureAwait(false);
                     if (n == 0)
                     {
+                        body.Write(chunk, 0, got);
+                        exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge: false);
                         exchange.Problem = "the chunked body ended early";
                         return;
                     }
@@ -585,6 +597,8 @@ internal sealed class HttpExchange
     private readonly Stream _stream;
     private readonly ClientConnection? _connection;
     private readonly Dictionary<string, string> _headers = new(StringComparer.OrdinalIgnoreCase);
+    private string _head = string.Empty;
+    private bool _headEnded;
 
     private HttpExchange(Stream stream, ClientConnection? connection)
     {
@@ -617,7 +631,14 @@ internal sealed class HttpExchange
 
     public bool Answered { get; private set; }
 
+    /// <summary>Why the request could not be read, or null.</summary>
     internal string? Problem { get; set; }
+
+    /// <summary>The request line and headers parsed: <see cref="Method"/>, <see cref="Target"/> and the headers are the request's.</summary>
+    internal bool HeadParsed { get; private set; }
+
+    /// <summary>The request's head as received (with its blank line when it ended), for a record of a malformed request.</summary>
+    internal byte[] ReceivedHead => Latin1.GetBytes(_headEnded ? _head + "\r\n\r\n" : _head);
 
     internal long ContentLength { get; private set; }
 
@@ -631,11 +652,12 @@ internal sealed class HttpExchange
 
     public string? Header(string name) => _headers.TryGetValue(name, out string? v) ? v : null;
 
-    internal static HttpExchange Bad(Stream stream, ClientConnection? connection, string problem) => new(stream, connection) { Problem = problem };
+    internal static HttpExchange Bad(Stream stream, ClientConnection? connection, string problem, string received) =>
+        new(stream, connection) { Problem = problem, _head = received };
 
     internal static HttpExchange Parse(Stream stream, ClientConnection? connection, string head)
     {
-        var x = new HttpExchange(stream, connection);
+        var x = new HttpExchange(stream, connection) { _head = head, _headEnded = true };
         string[] lines = head.Split(LineBreak, StringSplitOptions.None);
         string[] requestLine = lines[0].Split(' ');
         if (requestLine.Length != 3 || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal) || requestLine[0].Length == 0 || requestLine[1].Length == 0)
@@ -676,6 +698,7 @@ internal sealed class HttpExchange
             x.ContentLength = n;
         }
         x.ExpectsContinue = string.Equals(x.Header("Expect"), "100-continue", StringComparison.OrdinalIgnoreCase);
+        x.HeadParsed = true;
         return x;
     }
 

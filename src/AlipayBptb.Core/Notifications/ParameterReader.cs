@@ -69,6 +69,11 @@ public static class ParameterReader
         if (CallbackLog.TryGetParameters(input, out string logged, out string time, out string check))
         {
             record = new LoggedRecord(time, check);
+            if (check.StartsWith(CallbackLog.MalformedMark, StringComparison.Ordinal))
+            {
+                // What it holds is the broken request's bytes, not parameters Alipay sent.
+                return new ParameterRead(new ParameterList(1), "not a callback but a malformed request: " + check.Substring(CallbackLog.MalformedMark.Length), true, record) { Input = input };
+            }
             ParameterRead read = Parse(logged, charset);
             return new ParameterRead(read.Parameters, read.Problem, read.IsUnreadable, record) { Input = input };
         }
