@@ -154,6 +154,57 @@ public sealed class LoopbackHttpHostTests
         }
     }
 
+    [Fact]
+    public async Task Chunk_extensions_and_trailers_past_16_KiB_are_refused_not_read_on()
+    {
+        using var host = LoopbackHttpHost.Start("http://127.0.0.1:0/", x => x.AnswerAsync(200, "success", "text/plain"));
+        string head = "POST /notify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        string kilo = new string('e', 1000);
+        var extended = new StringBuilder(head);
+        for (int i = 0; i < 100; i++)
+        {
+            extended.Append("1;x=").Append(kilo).Append("\r\na\r\n"); // 100 KB of extensions around 100 bytes of body
+        }
+        extended.Append("0\r\n\r\n");
+        var trailed = new StringBuilder(head).Append("1\r\na\r\n0\r\n");
+        for (int i = 0; i < 64; i++)
+        {
+            trailed.Append("X-T: ").Append(kilo).Append("\r\n");
+        }
+        trailed.Append("\r\n");
+        string longTrailer = head + "1\r\na\r\n0\r\nX-T: " + new string('t', 2000) + "\r\n\r\n";
+        string junkAfterChunk = head + "1\r\naGET /smuggled HTTP/1.1\r\n0\r\n\r\n";
+        foreach (string request in new[] { extended.ToString(), trailed.ToString(), longTrailer, junkAfterChunk })
+        {
+            string answer;
+            try
+            {
+                answer = await AskAsync(host, Ascii(request));
+            }
+            catch (IOException)
+            {
+                answer = "reset"; // the host closed with bytes of the request unread: its 400 may be lost with them
+            }
+            Assert.True(answer is "HTTP/1.1 400 Bad Request" or "reset", answer);
+        }
+        // What a client does send: a short extension, a trailer or two.
+        Assert.Equal("HTTP/1.1 200 OK", await AskAsync(host, Ascii(head + "3;name=value\r\na=1\r\n0\r\nX-Checksum: 1\r\n\r\n")));
+    }
+
+    [Fact]
+    public async Task A_chunked_body_trickled_in_pieces_of_any_size_reads_back_whole()
+    {
+        byte[] request = Ascii("POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;ext\r\na=1\r\nA\r\n&b=2345678\r\n0\r\nX-T: 1\r\n\r\nGET /next HTTP/1.1\r\n\r\n");
+        for (int piece = 1; piece <= 7; piece++)
+        {
+            List<HttpExchange> read = await LoopbackHttpHost.ReadAllAsync(new OneByteStream(request, piece), 1024);
+            Assert.Equal(2, read.Count);
+            Assert.Null(read[0].Problem);
+            Assert.Equal("a=1&b=2345678", Encoding.ASCII.GetString(read[0].Body, 0, read[0].BodyLength));
+            Assert.Equal("/next", read[1].Target);
+        }
+    }
+
     /// <summary>Hands out its bytes <c>piece</c> at a time, as a client that trickles them would.</summary>
     private sealed class OneByteStream : Stream
     {

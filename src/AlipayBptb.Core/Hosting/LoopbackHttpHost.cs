@@ -480,27 +480,50 @@ internal sealed class LoopbackHttpHost : IDisposable
         {
             var body = new MemoryStream();
             bool tooLarge = false;
+            // Chunk extensions and trailers carry nothing the host keeps, so their bytes are bounded like a head's:
+            // unbounded, a client could stream them for the whole body timeout, at the host's cost.
+            int framing = 0;
             while (true)
             {
                 string? sizeLine = await ReadLineAsync().ConfigureAwait(false);
                 if (sizeLine == null)
                 {
-                    exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge: false);
-                    exchange.Problem = "the chunked body ended early";
+                    Fail(exchange, body, "the chunked body ended early, or a line of it is longer than 1 KiB");
                     return;
                 }
                 int semicolon = sizeLine.IndexOf(';');
+                framing += Math.Max(0, sizeLine.Length - 8); // past the 8 hex digits of the largest size
+                if (framing > MaxHeaderBytes)
+                {
+                    Fail(exchange, body, "the chunk extensions and trailers are longer than 16 KiB");
+                    return;
+                }
                 if (!int.TryParse(semicolon < 0 ? sizeLine.Trim() : sizeLine.Substring(0, semicolon).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int size) || size < 0)
                 {
-                    exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge: false);
-                    exchange.Problem = "a chunk size is not hexadecimal";
+                    Fail(exchange, body, "a chunk size is not hexadecimal");
                     return;
                 }
                 if (size == 0)
                 {
-                    while (!string.IsNullOrEmpty(await ReadLineAsync().ConfigureAwait(false)))
+                    while (true)
                     {
-                        // trailers, ignored
+                        string? trailer = await ReadLineAsync().ConfigureAwait(false);
+                        if (trailer == null)
+                        {
+                            // A line cut at 1 KiB was taken for the end of the trailers, and its rest for the next request.
+                            Fail(exchange, body, "the chunked body ended early, or a line of it is longer than 1 KiB");
+                            return;
+                        }
+                        if (trailer.Length == 0)
+                        {
+                            break;
+                        }
+                        framing += trailer.Length + 2;
+                        if (framing > MaxHeaderBytes)
+                        {
+                            Fail(exchange, body, "the chunk extensions and trailers are longer than 16 KiB");
+                            return;
+                        }
                     }
                     break;
                 }
@@ -517,16 +540,26 @@ internal sealed class LoopbackHttpHost : IDisposable
                     if (n == 0)
                     {
                         body.Write(chunk, 0, got);
-                        exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge: false);
-                        exchange.Problem = "the chunked body ended early";
+                        Fail(exchange, body, "the chunked body ended early, or a line of it is longer than 1 KiB");
                         return;
                     }
                     got += n;
                 }
                 body.Write(chunk, 0, size);
-                await ReadLineAsync().ConfigureAwait(false);
+                if (await ReadLineAsync().ConfigureAwait(false) != string.Empty)
+                {
+                    // Bytes past a chunk's size were skipped, and with them whatever they held.
+                    Fail(exchange, body, "a chunk is longer than its size");
+                    return;
+                }
             }
             exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge);
+        }
+
+        private static void Fail(HttpExchange exchange, MemoryStream body, string problem)
+        {
+            exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge: false);
+            exchange.Problem = problem;
         }
 
         private async Task<string?> ReadLineAsync()
@@ -550,6 +583,20 @@ internal sealed class LoopbackHttpHost : IDisposable
 
         private async Task<int> ReadSomeAsync(byte[] target, int offset, int count)
         {
+            if (_end == _start && count < _buffer.Length / 4)
+            {
+                // A small read (a chunk's size line, a byte at a time) fills the buffer first: one read of the
+                // stream per buffer, not per byte.
+                _start = 0;
+                _end = 0;
+                _searchFrom = 0;
+                int filled = await _stream.ReadAsync(_buffer, 0, _buffer.Length).ConfigureAwait(false);
+                if (filled == 0)
+                {
+                    return 0;
+                }
+                _end = filled;
+            }
             if (_end > _start)
             {
                 int n = Math.Min(count, _end - _start);
