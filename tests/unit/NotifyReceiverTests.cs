@@ -20,6 +20,7 @@ namespace AlipayBptb.Tests;
 /// What the receiver promises, tried as a failing machine and a hostile network would: "success" means the
 /// whole record is on disk at the log's path; notify_verify is asked before "success", while the id is valid.
 /// </summary>
+[Collection(HostTimingCollection.Name)]
 public sealed class NotifyReceiverTests : IDisposable
 {
     private const string Partner = "2088002464631181";
@@ -465,6 +466,65 @@ public sealed class NotifyReceiverTests : IDisposable
         Assert.Equal(new byte[] { (byte)'/', (byte)'a' }, Decode(fields[4]).Take(2).ToArray());
         Assert.Equal(0xFF, Decode(fields[4]).Last());
         Assert.Equal(new[] { (byte)'-' }, Decode(fields[5]));
+    }
+
+    // What a client gets back, or "reset" when the host closed with bytes of it still unread.
+    private static async Task<string> RawOrResetAsync(NotifyReceiver r, byte[] request)
+    {
+        try
+        {
+            return await RawAsync(r, request);
+        }
+        catch (IOException)
+        {
+            return "reset";
+        }
+    }
+
+    [Fact]
+    public async Task A_malformed_request_is_logged_as_received_and_answered_400_never_success()
+    {
+        NotifyReceiver r = Start();
+        byte[] request = Encoding.ASCII.GetBytes("POST /alipay/notify HTTP/1.1\r\nHost x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        string answer = await RawAsync(r, request);
+        Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("success", answer, StringComparison.Ordinal);
+        string record = Assert.Single(Records());
+        string[] fields = record.Split('\t');
+        Assert.Equal("malformed:a header line has no name (answered 400)", fields[3]);
+        Assert.Equal(request, Decode(fields[5])); // the bytes received, exactly
+        Assert.Equal(1, r.Received);
+
+        // Test-BptbNotification -Path reads it as what it is: an unreadable line that says why, not a callback.
+        using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        Assert.Null(v.Verify(record, out string? unreadable));
+        Assert.Contains("malformed request", unreadable, StringComparison.Ordinal);
+        Assert.Contains("a header line has no name", unreadable, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_head_over_16_KiB_is_logged_with_the_16_KiB_received()
+    {
+        NotifyReceiver r = Start();
+        byte[] request = Encoding.ASCII.GetBytes("POST /alipay/notify?notify_id=1 HTTP/1.1\r\nX-Long: " + new string('a', 20 * 1024) + "\r\n\r\n");
+        string answer = await RawOrResetAsync(r, request);
+        Assert.DoesNotContain("success", answer, StringComparison.Ordinal);
+        string[] fields = Assert.Single(Records()).Split('\t');
+        Assert.StartsWith("malformed:the request line and headers are longer than 16 KiB", fields[3], StringComparison.Ordinal);
+        Assert.Equal(request.Take(16 * 1024).ToArray(), Decode(fields[5]));
+    }
+
+    [Fact]
+    public async Task A_chunked_body_that_breaks_off_is_logged_with_its_head_and_what_came_of_the_body()
+    {
+        NotifyReceiver r = Start();
+        string answer = await RawAsync(r, Encoding.ASCII.GetBytes("POST /alipay/notify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\na=1\r\nzz\r\n"));
+        Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        string[] fields = Assert.Single(Records()).Split('\t');
+        Assert.Equal("POST", fields[1]);
+        Assert.Equal("malformed:a chunk size is not hexadecimal (answered 400)", fields[3]);
+        Assert.Equal("/alipay/notify", fields[4]);
+        Assert.Equal("a=1", fields[5]);
     }
 
     private static byte[] Decode(string escaped)

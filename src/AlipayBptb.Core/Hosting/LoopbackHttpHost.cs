@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Net;
@@ -17,9 +18,12 @@ namespace AlipayBptb.Core.Hosting;
 /// <item>every request that reaches it is handed on, whatever its Host header (HttpListener answers 404 for a
 /// host other than the prefix's, and logs nothing: a reverse proxy that keeps <c>Host: shop.example.com</c>);</item>
 /// <item>the request target arrives as the bytes that were sent (HttpListener decodes it to text first);</item>
-/// <item>a client that stalls, before or inside its body, is cut off after a timeout, and many of them never
-/// keep a genuine request waiting (each connection costs a task and a small buffer, never a thread).</item>
+/// <item>a client that stalls, before or inside its body or in taking its answer, is cut off after a timeout, and
+/// many of them never keep a genuine request waiting: each connection costs a task and a small buffer, never a
+/// thread, and at the connection limit the one that has waited longest on its client makes room for the new one.</item>
 /// </list>
+/// A request that cannot be read (a head that is not HTTP, longer than 16 KiB, a broken body) is shown to the
+/// optional malformed-request callback before it is answered 400, so that the receiver can log it too.
 /// It binds the prefix's address only: 127.0.0.1 or another IP, <c>localhost</c> as loopback, <c>+</c> or
 /// <c>*</c> as every interface. Bodies are read whole (Content-Length or chunked) up to a bound.
 /// </summary>
@@ -28,23 +32,36 @@ internal sealed class LoopbackHttpHost : IDisposable
     /// <summary>How long a client has for its request line and headers, and again for its body.</summary>
     internal static TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a client has to take each answer off the connection. Without it, a client that pipelines requests
+    /// and never reads the answers held its connection for good, the host's write waiting on a full socket buffer.
+    /// </summary>
+    internal static TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     private const int MaxHeaderBytes = 16 * 1024;
-    private const int MaxConnections = 1024;
+    /// <summary>Connections served at once, unless the host is started with another limit.</summary>
+    internal const int DefaultMaxConnections = 1024;
+
+    // At the limit, how long the accept loop waits for the connection it closed to let go of its slot before it
+    // closes another (the first may have been working on its request, not waiting, by then).
+    private static readonly TimeSpan EvictionPause = TimeSpan.FromMilliseconds(250);
 
     private readonly TcpListener _listener;
     private readonly Func<HttpExchange, Task> _handle;
+    private readonly Action<HttpExchange>? _malformed;
     private readonly int _maxBodyBytes;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly SemaphoreSlim _connections = new(MaxConnections);
+    private readonly SemaphoreSlim _connections;
     private readonly object _gate = new();
-    private readonly HashSet<Socket> _open = new();
-    private readonly HashSet<Socket> _busy = new(); // connections in the middle of a request
+    private readonly HashSet<ClientConnection> _open = new();
     private readonly Task _loop;
     private int _handling;
     private volatile bool _accepting = true;
 
-    private LoopbackHttpHost(TcpListener listener, string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes)
+    private LoopbackHttpHost(TcpListener listener, string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes, int maxConnections, Action<HttpExchange>? malformed)
     {
+        _malformed = malformed;
+        _connections = new SemaphoreSlim(maxConnections);
         _listener = listener;
         Prefix = prefix;
         _handle = handle;
@@ -64,9 +81,11 @@ internal sealed class LoopbackHttpHost : IDisposable
 
     /// <summary>
     /// Starts listening on <paramref name="prefix"/> (<c>http://host:port/path/</c>); port 0 picks a free port.
-    /// Bodies longer than <paramref name="maxBodyBytes"/> are cut there and marked.
+    /// Bodies longer than <paramref name="maxBodyBytes"/> are cut there and marked. At most
+    /// <paramref name="maxConnections"/> connections are served at once. <paramref name="malformed"/> sees each request
+    /// that cannot be read (its <see cref="HttpExchange.Problem"/> says why) before the host answers it 400.
     /// </summary>
-    public static LoopbackHttpHost Start(string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes = 64 * 1024)
+    public static LoopbackHttpHost Start(string prefix, Func<HttpExchange, Task> handle, int maxBodyBytes = 64 * 1024, int maxConnections = DefaultMaxConnections, Action<HttpExchange>? malformed = null)
     {
         int hostStart = prefix.IndexOf("://", StringComparison.Ordinal) + 3;
         int slash = prefix.IndexOf('/', hostStart);
@@ -94,7 +113,7 @@ internal sealed class LoopbackHttpHost : IDisposable
         }
         int actual = ((IPEndPoint)listener.LocalEndpoint).Port;
         string shown = prefix.Substring(0, hostStart) + host + ":" + actual.ToString(CultureInfo.InvariantCulture) + prefix.Substring(slash);
-        return new LoopbackHttpHost(listener, shown, handle, maxBodyBytes);
+        return new LoopbackHttpHost(listener, shown, handle, maxBodyBytes, maxConnections, malformed);
     }
 
     /// <summary>
@@ -122,9 +141,9 @@ internal sealed class LoopbackHttpHost : IDisposable
         _stopping.Cancel();
         lock (_gate)
         {
-            foreach (Socket s in _open)
+            foreach (ClientConnection c in _open)
             {
-                Close(s);
+                c.Close();
             }
             _open.Clear();
         }
@@ -160,11 +179,11 @@ internal sealed class LoopbackHttpHost : IDisposable
         lock (_gate)
         {
             // Connections waiting for their next request are closed; those in the middle of one finish.
-            foreach (Socket s in _open)
+            foreach (ClientConnection c in _open)
             {
-                if (!_busy.Contains(s))
+                if (!c.Busy)
                 {
-                    Close(s);
+                    c.Close();
                 }
             }
         }
@@ -174,14 +193,6 @@ internal sealed class LoopbackHttpHost : IDisposable
     {
         while (_accepting)
         {
-            try
-            {
-                await _connections.WaitAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
             Socket socket;
             try
             {
@@ -189,41 +200,88 @@ internal sealed class LoopbackHttpHost : IDisposable
             }
             catch (Exception ex) when (ex is SocketException || ex is ObjectDisposedException || ex is InvalidOperationException)
             {
-                _connections.Release();
                 if (!_accepting)
                 {
                     return;
                 }
                 continue;
             }
+            // Accepted first, a slot found after: waiting for a slot before accepting left a genuine request in
+            // the listen queue until a stalled client's read timeout (10 s) freed one.
+            try
+            {
+                if (!_connections.Wait(0))
+                {
+                    do
+                    {
+                        EvictLongestWaiting();
+                    }
+                    while (!await _connections.WaitAsync(EvictionPause, _stopping.Token).ConfigureAwait(false));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Close(socket);
+                return;
+            }
             socket.NoDelay = true;
+            var connection = new ClientConnection(socket);
             lock (_gate)
             {
                 if (!_accepting)
                 {
-                    Close(socket);
+                    connection.Close();
                     _connections.Release();
                     return;
                 }
-                _open.Add(socket);
+                _open.Add(connection);
             }
-            _ = Task.Run(() => ServeAsync(socket));
+            _ = Task.Run(() => ServeAsync(connection));
+        }
+    }
+
+    // The connection that has waited longest on its client (for a request's head or body, or to take an answer)
+    // is closed to make room; one the host is working on is left alone. Its ServeAsync gives its slot back.
+    private void EvictLongestWaiting()
+    {
+        lock (_gate)
+        {
+            ClientConnection? oldest = null;
+            long since = long.MaxValue;
+            foreach (ClientConnection c in _open)
+            {
+                long waiting = c.WaitingSince;
+                if (waiting > 0 && waiting < since)
+                {
+                    oldest = c;
+                    since = waiting;
+                }
+            }
+            if (oldest != null && oldest.TryEvict(since))
+            {
+                oldest.Close();
+            }
         }
     }
 
     // One connection: requests one after another (HTTP/1.1 keep-alive) until the client closes, asks to
     // close, stalls, or the host stops.
-    private async Task ServeAsync(Socket socket)
+    private async Task ServeAsync(ClientConnection connection)
     {
-        var stream = new NetworkStream(socket, ownsSocket: false);
-        var reader = new RequestReader(stream, socket, _maxBodyBytes);
+        Socket socket = connection.Socket;
+        NetworkStream? stream = null;
         try
         {
+            // Inside the try: a connection closed to make room before this ran has a disposed socket, and its
+            // slot must still be given back.
+            stream = new NetworkStream(socket, ownsSocket: false);
+            var reader = new RequestReader(stream, connection, _maxBodyBytes);
             while (_accepting && !_stopping.IsCancellationRequested)
             {
                 HttpExchange? exchange;
+                connection.WaitOnClient();
                 using (var deadline = new CancellationTokenSource(ReadTimeout))
-                using (deadline.Token.Register(() => Close(socket)))
+                using (deadline.Token.Register(connection.Close))
                 {
                     exchange = await reader.ReadHeadAsync().ConfigureAwait(false);
                     if (exchange == null)
@@ -233,7 +291,7 @@ internal sealed class LoopbackHttpHost : IDisposable
                 }
                 lock (_gate)
                 {
-                    _busy.Add(socket);
+                    connection.Busy = true;
                 }
                 Interlocked.Increment(ref _handling);
                 try
@@ -241,11 +299,13 @@ internal sealed class LoopbackHttpHost : IDisposable
                     if (exchange.Problem == null)
                     {
                         using var deadline = new CancellationTokenSource(ReadTimeout);
-                        using CancellationTokenRegistration cut = deadline.Token.Register(() => Close(socket));
+                        using CancellationTokenRegistration cut = deadline.Token.Register(connection.Close);
                         await reader.ReadBodyAsync(exchange).ConfigureAwait(false);
                     }
+                    connection.Work();
                     if (exchange.Problem != null)
                     {
+                        _malformed?.Invoke(exchange);
                         await exchange.AnswerAsync(400, "error: " + exchange.Problem, "text/plain").ConfigureAwait(false);
                         return;
                     }
@@ -268,7 +328,7 @@ internal sealed class LoopbackHttpHost : IDisposable
                     Interlocked.Decrement(ref _handling);
                     lock (_gate)
                     {
-                        _busy.Remove(socket);
+                        connection.Busy = false;
                     }
                 }
                 if (!exchange.KeepAlive || exchange.BodyTooLarge || exchange.Aborted)
@@ -279,16 +339,16 @@ internal sealed class LoopbackHttpHost : IDisposable
         }
         catch (Exception ex) when (ex is IOException || ex is SocketException || ex is ObjectDisposedException || ex is OperationCanceledException)
         {
-            // The client went away, stalled past its time, or the host is stopping: nothing more to answer.
+            // The client went away, stalled past its time, was closed to make room, or the host is stopping.
         }
         finally
         {
             lock (_gate)
             {
-                _open.Remove(socket);
+                _open.Remove(connection);
             }
-            Close(socket);
-            stream.Dispose();
+            connection.Close();
+            stream?.Dispose();
             try
             {
                 _connections.Release();
@@ -340,30 +400,35 @@ internal sealed class LoopbackHttpHost : IDisposable
     /// <summary>Reads requests off one connection, with a buffer that carries bytes over between them.</summary>
     private sealed class RequestReader
     {
+        private static readonly Encoding Latin1 = Encoding.GetEncoding("ISO-8859-1");
         private readonly Stream _stream;
-        private readonly Socket? _socket;
+        private readonly ClientConnection? _connection;
         private readonly int _maxBody;
         private readonly byte[] _buffer = new byte[MaxHeaderBytes];
         private int _start;
         private int _end;
 
-        public RequestReader(Stream stream, Socket? socket, int maxBody)
+        // Where the search for the head's end goes on after the next read: every position before it was looked at
+        // already. A head trickled a byte at a time would otherwise be rescanned whole on each read (quadratic).
+        private int _searchFrom;
+
+        public RequestReader(Stream stream, ClientConnection? connection, int maxBody)
         {
             _stream = stream;
-            _socket = socket;
+            _connection = connection;
             _maxBody = maxBody;
         }
 
         // The request line and headers, or null when the client closed the connection between requests.
         public async Task<HttpExchange?> ReadHeadAsync()
         {
-            Socket? socket = _socket;
+            ClientConnection? connection = _connection;
             int headEnd;
             while ((headEnd = IndexOfHeadEnd()) < 0)
             {
                 if (_end - _start >= _buffer.Length)
                 {
-                    return HttpExchange.Bad(_stream, socket, "the request line and headers are longer than 16 KiB");
+                    return HttpExchange.Bad(_stream, connection, "the request line and headers are longer than 16 KiB", Latin1.GetString(_buffer, _start, _end - _start));
                 }
                 Compact();
                 int n = await _stream.ReadAsync(_buffer, _end, _buffer.Length - _end).ConfigureAwait(false);
@@ -373,9 +438,9 @@ internal sealed class LoopbackHttpHost : IDisposable
                 }
                 _end += n;
             }
-            string head = Encoding.GetEncoding("ISO-8859-1").GetString(_buffer, _start, headEnd - _start);
+            string head = Latin1.GetString(_buffer, _start, headEnd - _start);
             _start = headEnd + 4;
-            return HttpExchange.Parse(_stream, socket, head);
+            return HttpExchange.Parse(_stream, connection, head);
         }
 
         public async Task ReadBodyAsync(HttpExchange exchange)
@@ -402,6 +467,7 @@ internal sealed class LoopbackHttpHost : IDisposable
                 int n = await ReadSomeAsync(body, got, keep - got).ConfigureAwait(false);
                 if (n == 0)
                 {
+                    exchange.SetBody(body, got, tooLarge: false);
                     exchange.Problem = "the body ended before its Content-Length";
                     return;
                 }
@@ -414,25 +480,50 @@ internal sealed class LoopbackHttpHost : IDisposable
         {
             var body = new MemoryStream();
             bool tooLarge = false;
+            // Chunk extensions and trailers carry nothing the host keeps, so their bytes are bounded like a head's:
+            // unbounded, a client could stream them for the whole body timeout, at the host's cost.
+            int framing = 0;
             while (true)
             {
                 string? sizeLine = await ReadLineAsync().ConfigureAwait(false);
                 if (sizeLine == null)
                 {
-                    exchange.Problem = "the chunked body ended early";
+                    Fail(exchange, body, "the chunked body ended early, or a line of it is longer than 1 KiB");
                     return;
                 }
                 int semicolon = sizeLine.IndexOf(';');
+                framing += Math.Max(0, sizeLine.Length - 8); // past the 8 hex digits of the largest size
+                if (framing > MaxHeaderBytes)
+                {
+                    Fail(exchange, body, "the chunk extensions and trailers are longer than 16 KiB");
+                    return;
+                }
                 if (!int.TryParse(semicolon < 0 ? sizeLine.Trim() : sizeLine.Substring(0, semicolon).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int size) || size < 0)
                 {
-                    exchange.Problem = "a chunk size is not hexadecimal";
+                    Fail(exchange, body, "a chunk size is not hexadecimal");
                     return;
                 }
                 if (size == 0)
                 {
-                    while (!string.IsNullOrEmpty(await ReadLineAsync().ConfigureAwait(false)))
+                    while (true)
                     {
-                        // trailers, ignored
+                        string? trailer = await ReadLineAsync().ConfigureAwait(false);
+                        if (trailer == null)
+                        {
+                            // A line cut at 1 KiB was taken for the end of the trailers, and its rest for the next request.
+                            Fail(exchange, body, "the chunked body ended early, or a line of it is longer than 1 KiB");
+                            return;
+                        }
+                        if (trailer.Length == 0)
+                        {
+                            break;
+                        }
+                        framing += trailer.Length + 2;
+                        if (framing > MaxHeaderBytes)
+                        {
+                            Fail(exchange, body, "the chunk extensions and trailers are longer than 16 KiB");
+                            return;
+                        }
                     }
                     break;
                 }
@@ -448,15 +539,27 @@ internal sealed class LoopbackHttpHost : IDisposable
                     int n = await ReadSomeAsync(chunk, got, size - got).ConfigureAwait(false);
                     if (n == 0)
                     {
-                        exchange.Problem = "the chunked body ended early";
+                        body.Write(chunk, 0, got);
+                        Fail(exchange, body, "the chunked body ended early, or a line of it is longer than 1 KiB");
                         return;
                     }
                     got += n;
                 }
                 body.Write(chunk, 0, size);
-                await ReadLineAsync().ConfigureAwait(false);
+                if (await ReadLineAsync().ConfigureAwait(false) != string.Empty)
+                {
+                    // Bytes past a chunk's size were skipped, and with them whatever they held.
+                    Fail(exchange, body, "a chunk is longer than its size");
+                    return;
+                }
             }
             exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge);
+        }
+
+        private static void Fail(HttpExchange exchange, MemoryStream body, string problem)
+        {
+            exchange.SetBody(body.ToArray(), (int)body.Length, tooLarge: false);
+            exchange.Problem = problem;
         }
 
         private async Task<string?> ReadLineAsync()
@@ -480,6 +583,20 @@ internal sealed class LoopbackHttpHost : IDisposable
 
         private async Task<int> ReadSomeAsync(byte[] target, int offset, int count)
         {
+            if (_end == _start && count < _buffer.Length / 4)
+            {
+                // A small read (a chunk's size line, a byte at a time) fills the buffer first: one read of the
+                // stream per buffer, not per byte.
+                _start = 0;
+                _end = 0;
+                _searchFrom = 0;
+                int filled = await _stream.ReadAsync(_buffer, 0, _buffer.Length).ConfigureAwait(false);
+                if (filled == 0)
+                {
+                    return 0;
+                }
+                _end = filled;
+            }
             if (_end > _start)
             {
                 int n = Math.Min(count, _end - _start);
@@ -492,13 +609,17 @@ internal sealed class LoopbackHttpHost : IDisposable
 
         private int IndexOfHeadEnd()
         {
-            for (int i = _start; i + 3 < _end; i++)
+            int i = Math.Max(_start, _searchFrom);
+            for (; i + 3 < _end; i++)
             {
                 if (_buffer[i] == '\r' && _buffer[i + 1] == '\n' && _buffer[i + 2] == '\r' && _buffer[i + 3] == '\n')
                 {
+                    _searchFrom = i + 4;
                     return i;
                 }
             }
+            // The last three bytes are looked at again: a CRLFCRLF may begin there and end in the next read.
+            _searchFrom = i;
             return -1;
         }
 
@@ -508,6 +629,7 @@ internal sealed class LoopbackHttpHost : IDisposable
             {
                 Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
                 _end -= _start;
+                _searchFrom = Math.Max(0, _searchFrom - _start);
                 _start = 0;
             }
         }
@@ -520,14 +642,16 @@ internal sealed class HttpExchange
     private static readonly Encoding Latin1 = Encoding.GetEncoding("ISO-8859-1");
     private static readonly string[] LineBreak = { "\r\n" };
     private readonly Stream _stream;
-    private readonly Socket? _socket;
+    private readonly ClientConnection? _connection;
     private readonly Dictionary<string, string> _headers = new(StringComparer.OrdinalIgnoreCase);
+    private string _head = string.Empty;
+    private bool _headEnded;
 
-    private HttpExchange(Stream stream, Socket? socket)
+    private HttpExchange(Stream stream, ClientConnection? connection)
     {
         _stream = stream;
-        _socket = socket;
-        Remote = socket?.RemoteEndPoint?.ToString() ?? "-";
+        _connection = connection;
+        Remote = connection?.Remote ?? "-";
     }
 
     public string Method { get; private set; } = string.Empty;
@@ -554,7 +678,14 @@ internal sealed class HttpExchange
 
     public bool Answered { get; private set; }
 
+    /// <summary>Why the request could not be read, or null.</summary>
     internal string? Problem { get; set; }
+
+    /// <summary>The request line and headers parsed: <see cref="Method"/>, <see cref="Target"/> and the headers are the request's.</summary>
+    internal bool HeadParsed { get; private set; }
+
+    /// <summary>The request's head as received (with its blank line when it ended), for a record of a malformed request.</summary>
+    internal byte[] ReceivedHead => Latin1.GetBytes(_headEnded ? _head + "\r\n\r\n" : _head);
 
     internal long ContentLength { get; private set; }
 
@@ -568,11 +699,12 @@ internal sealed class HttpExchange
 
     public string? Header(string name) => _headers.TryGetValue(name, out string? v) ? v : null;
 
-    internal static HttpExchange Bad(Stream stream, Socket? socket, string problem) => new(stream, socket) { Problem = problem };
+    internal static HttpExchange Bad(Stream stream, ClientConnection? connection, string problem, string received) =>
+        new(stream, connection) { Problem = problem, _head = received };
 
-    internal static HttpExchange Parse(Stream stream, Socket? socket, string head)
+    internal static HttpExchange Parse(Stream stream, ClientConnection? connection, string head)
     {
-        var x = new HttpExchange(stream, socket);
+        var x = new HttpExchange(stream, connection) { _head = head, _headEnded = true };
         string[] lines = head.Split(LineBreak, StringSplitOptions.None);
         string[] requestLine = lines[0].Split(' ');
         if (requestLine.Length != 3 || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal) || requestLine[0].Length == 0 || requestLine[1].Length == 0)
@@ -595,11 +727,11 @@ internal sealed class HttpExchange
             string value = lines[i].Substring(colon + 1).Trim();
             x._headers[name] = x._headers.TryGetValue(name, out string? earlier) ? earlier + ", " + value : value;
         }
-        string? connection = x.Header("Connection");
-        if (connection != null)
+        string? connectionHeader = x.Header("Connection");
+        if (connectionHeader != null)
         {
-            x.KeepAlive = connection.IndexOf("close", StringComparison.OrdinalIgnoreCase) < 0
-                && (x.KeepAlive || connection.IndexOf("keep-alive", StringComparison.OrdinalIgnoreCase) >= 0);
+            x.KeepAlive = connectionHeader.IndexOf("close", StringComparison.OrdinalIgnoreCase) < 0
+                && (x.KeepAlive || connectionHeader.IndexOf("keep-alive", StringComparison.OrdinalIgnoreCase) >= 0);
         }
         x.Chunked = (x.Header("Transfer-Encoding") ?? string.Empty).IndexOf("chunked", StringComparison.OrdinalIgnoreCase) >= 0;
         string? length = x.Header("Content-Length");
@@ -613,6 +745,7 @@ internal sealed class HttpExchange
             x.ContentLength = n;
         }
         x.ExpectsContinue = string.Equals(x.Header("Expect"), "100-continue", StringComparison.OrdinalIgnoreCase);
+        x.HeadParsed = true;
         return x;
     }
 
@@ -639,19 +772,38 @@ internal sealed class HttpExchange
         Answered = true;
         Aborted = true;
         await WriteRawAsync($"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {promised}\r\n\r\n").ConfigureAwait(false);
-        await _stream.WriteAsync(partial, 0, partial.Length).ConfigureAwait(false);
-        await _stream.FlushAsync().ConfigureAwait(false);
-        if (_socket != null)
+        await SendAsync(partial).ConfigureAwait(false);
+        if (_connection != null)
         {
-            _socket.LingerState = new LingerOption(true, 0); // close with RST, not FIN
-            _socket.Dispose();
+            _connection.Socket.LingerState = new LingerOption(true, 0); // close with RST, not FIN
+            _connection.Close();
         }
     }
 
-    internal Task WriteRawAsync(string text)
+    internal Task WriteRawAsync(string text) => SendAsync(Latin1.GetBytes(text));
+
+    // Every write to the client, with the write deadline: past it the connection is closed, which ends the
+    // write with an IOException or ObjectDisposedException and the connection with it. While the write waits on
+    // the client, the connection may be closed to make room for another.
+    private async Task SendAsync(byte[] bytes)
     {
-        byte[] bytes = Latin1.GetBytes(text);
-        return _stream.WriteAsync(bytes, 0, bytes.Length);
+        if (_connection == null)
+        {
+            await _stream.WriteAsync(bytes, 0, bytes.Length).ConfigureAwait(false);
+            return;
+        }
+        _connection.WaitOnClient();
+        try
+        {
+            using var deadline = new CancellationTokenSource(LoopbackHttpHost.WriteTimeout);
+            using CancellationTokenRegistration cut = deadline.Token.Register(_connection.Close);
+            await _stream.WriteAsync(bytes, 0, bytes.Length).ConfigureAwait(false);
+            await _stream.FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _connection.Work();
+        }
     }
 
     private async Task WriteResponseAsync(int status, byte[] body, string? contentType, string? location)
@@ -678,8 +830,7 @@ internal sealed class HttpExchange
         byte[] all = new byte[headBytes.Length + body.Length];
         Buffer.BlockCopy(headBytes, 0, all, 0, headBytes.Length);
         Buffer.BlockCopy(body, 0, all, headBytes.Length, body.Length);
-        await _stream.WriteAsync(all, 0, all.Length).ConfigureAwait(false);
-        await _stream.FlushAsync().ConfigureAwait(false);
+        await SendAsync(all).ConfigureAwait(false);
     }
 
     private static string Reason(int status) => status switch
@@ -695,4 +846,59 @@ internal sealed class HttpExchange
         503 => "Service Unavailable",
         _ => "Status",
     };
+}
+
+/// <summary>One client's connection, and whether it is waiting on its client (the one to close to make room).</summary>
+internal sealed class ClientConnection
+{
+    private const long Working = 0;
+    private const long Evicted = -1;
+
+    // Since when (a Stopwatch timestamp) it waits on its client: for a request, its body, or to take an answer.
+    // Working while the host works on a request; Evicted once closed to make room, for good.
+    private long _waitingSince;
+
+    public ClientConnection(Socket socket)
+    {
+        Socket = socket;
+        Remote = socket.RemoteEndPoint?.ToString() ?? "-";
+        _waitingSince = Stopwatch.GetTimestamp();
+    }
+
+    public Socket Socket { get; }
+
+    public string Remote { get; }
+
+    /// <summary>In the middle of a request: a stop lets it finish. Read and written under the host's lock.</summary>
+    public bool Busy { get; set; }
+
+    /// <summary>A timestamp when it waits on its client, else 0 or less.</summary>
+    public long WaitingSince => Volatile.Read(ref _waitingSince);
+
+    public void WaitOnClient() => Mark(Stopwatch.GetTimestamp());
+
+    public void Work() => Mark(Working);
+
+    /// <summary>True when it was still waiting since <paramref name="since"/>: then it is marked, and closing it is the caller's.</summary>
+    public bool TryEvict(long since) => Interlocked.CompareExchange(ref _waitingSince, Evicted, since) == since;
+
+    public void Close()
+    {
+        try
+        {
+            Socket.Dispose();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void Mark(long value)
+    {
+        long seen = Volatile.Read(ref _waitingSince);
+        if (seen != Evicted)
+        {
+            Interlocked.CompareExchange(ref _waitingSince, value, seen);
+        }
+    }
 }

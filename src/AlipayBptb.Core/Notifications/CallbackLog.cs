@@ -10,7 +10,10 @@ namespace AlipayBptb.Core.Notifications;
 /// earlier versions have three);
 /// <c>check</c> is <c>-</c> (no key given), <c>valid</c>, <c>invalid:reason</c> or <c>unreadable:reason</c>, and for a
 /// valid notification checked with notify_verify, Alipay's answer after a ';': <c>valid;notify_verify=true</c>,
-/// <c>valid;notify_verify=false:answer</c> or <c>valid;notify_verify=error:problem</c>;
+/// <c>valid;notify_verify=false:answer</c> or <c>valid;notify_verify=error:problem</c>; a request the receiver could not
+/// read (and answered 400) is <c>malformed:problem (answered 400)</c>, its method <c>-</c>, its target <c>-</c> and its
+/// body field the head as received (at most 16 KiB) when the head itself was broken, and otherwise its method, target
+/// and the body as far as it was read;
 /// <c>target</c> is the path and query as requested; <c>body</c> is the request body, or <c>-</c> when empty
 /// (a body that is itself "-" is written <c>%2D</c>).
 /// Target and body are written as received, except that '%' and every byte outside printable ASCII (control
@@ -61,6 +64,9 @@ public static class CallbackLog
 
     /// <summary>The check field's mark for what notify_verify answered.</summary>
     public const string VerifiedMark = ";notify_verify=";
+
+    /// <summary>The check field's start for a request the receiver could not read: not a callback.</summary>
+    public const string MalformedMark = "malformed:";
 
     /// <summary>
     /// Finds the parameters in a receiver log line: the body when there is one, else the target's query,

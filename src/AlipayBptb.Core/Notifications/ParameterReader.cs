@@ -60,6 +60,12 @@ public static class ParameterReader
         // included: the escaped line is longer than what was received).
         if (CallbackLog.TryGetReceived(input, out byte[]? received, out string? problem, out string time, out string check))
         {
+            if (check.StartsWith(CallbackLog.MalformedMark, StringComparison.Ordinal))
+            {
+                // What it holds is the broken request's bytes, not parameters Alipay sent.
+                return new ParameterRead(new ParameterList(1), "not a callback but a malformed request: " + check.Substring(CallbackLog.MalformedMark.Length), true,
+                    new LoggedRecord(time, check)) { Input = input };
+            }
             ParameterRead read = received != null ? ReadReceived(received, 0, received.Length, charset) : Unreadable(problem!);
             return new ParameterRead(read.Parameters, read.Problem, read.IsUnreadable, new LoggedRecord(time, check)) { Input = input };
         }

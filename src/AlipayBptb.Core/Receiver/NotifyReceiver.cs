@@ -38,7 +38,7 @@ public sealed class NotifyReceiver : IDisposable
         _verifier = verifier;
         _notifyVerify = notifyVerify;
         _partner = partner;
-        _host = LoopbackHttpHost.Start(prefix, HandleAsync, MaxBodyBytes);
+        _host = LoopbackHttpHost.Start(prefix, HandleAsync, MaxBodyBytes, malformed: LogMalformed);
     }
 
     /// <summary>The address being listened on (the prefix, with the port chosen when it was 0).</summary>
@@ -206,6 +206,28 @@ public sealed class NotifyReceiver : IDisposable
         catch (Exception ex) when (ex is ObjectDisposedException || ex is IOException || ex is InvalidOperationException || ex is System.Net.Sockets.SocketException)
         {
             // the caller went away, or the receiver is stopping: it was not told "success", so it will retry
+        }
+    }
+
+    // Every request that reaches the port is logged, those the host cannot read too (it answers them 400, never
+    // "success"): an operator sees a proxy or client that sends broken requests. What the head could not be
+    // parsed into goes whole into the body field, so that the record decodes back to the bytes received.
+    private void LogMalformed(HttpExchange request)
+    {
+        string check = Clean(CallbackLog.MalformedMark + request.Problem + " (answered 400)");
+        byte[] line;
+        if (request.HeadParsed)
+        {
+            line = CallbackLog.FormatLine(DateTime.UtcNow, request.Method, request.Remote, check, request.TargetBytes, request.Body, request.BodyLength);
+        }
+        else
+        {
+            byte[] head = request.ReceivedHead;
+            line = CallbackLog.FormatLine(DateTime.UtcNow, "-", request.Remote, check, Array.Empty<byte>(), head, head.Length);
+        }
+        if (_log.TryAppend(line))
+        {
+            Interlocked.Increment(ref _received);
         }
     }
 
