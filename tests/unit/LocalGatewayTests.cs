@@ -97,7 +97,7 @@ public sealed class LocalGatewayTests : IDisposable
         Assert.Equal("bptb_result_notify", d.NotifyType);
         string[] lines = File.ReadAllLines(LogPath);
         Assert.Equal(2, lines.Length);
-        Assert.All(lines, l => Assert.Equal("valid", l.Split('\t')[3]));
+        Assert.All(lines, l => Assert.Equal("valid;charset=utf-8", l.Split('\t')[3]));
         var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, Partner, BptbCharset.Utf8);
         NotificationResult notify = verifier.Verify(NotifyLines()[0], out _)!;
         Assert.True(notify.IsValid, notify.Reason);
@@ -304,7 +304,7 @@ public sealed class LocalGatewayTests : IDisposable
         using var http = new HttpClient();
         using HttpResponseMessage smuggled = await http.PostAsync(receiver.Url + "notify", new StringContent("file_name=evil.csv&x=?" + genuine, Encoding.ASCII, "application/x-www-form-urlencoded"));
         string[] lines = NotifyLines();
-        Assert.Equal("valid", lines[0].Split('\t')[3]);
+        Assert.Equal("valid;charset=utf-8", lines[0].Split('\t')[3]);
         Assert.StartsWith("invalid:", lines[1].Split('\t')[3], StringComparison.Ordinal);
         var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
         Assert.False(verifier.Verify(lines[1], out _)!.IsValid); // reading the log agrees with the live check

@@ -76,7 +76,7 @@ public sealed class NotifyReceiverTests : IDisposable
         string id = gateway.IssueNotifyId();
         Assert.Equal((200, "success"), await PostAsync(r, Notification(id)));
         string record = Assert.Single(Records());
-        Assert.Equal("valid;notify_verify=true", record.Split('\t')[3]);
+        Assert.Equal("valid;notify_verify=true;charset=utf-8", record.Split('\t')[3]);
         using var v = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
         NotificationResult read = v.Verify(record, out _)!;
         Assert.True(read.IsValid, read.Reason);
@@ -143,12 +143,42 @@ public sealed class NotifyReceiverTests : IDisposable
         byte[] request = Encoding.ASCII.GetBytes("GET ").Concat(target).Concat(Encoding.ASCII.GetBytes(" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).ToArray();
         string answer = await RawAsync(r, request);
         string record = Assert.Single(Records());
-        Assert.Equal("valid;notify_verify=true", record.Split('\t')[3]);
+        Assert.Equal("valid;notify_verify=true;charset=utf-8", record.Split('\t')[3]);
         Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
         NotificationResult read = ReadBack(record);
         Assert.True(read.IsValid, read.Reason);
         Assert.Equal("批量付款.csv", read.RawParameters["file_name"]);
         Assert.True(read.NotifyVerified);
+    }
+
+    [Fact]
+    public async Task A_record_reads_back_in_the_charset_the_receiver_judged_it_in_whatever_the_readers_charset()
+    {
+        // A receiver run with gbk answered success for a GBK-signed notification: read with the default utf-8,
+        // its record must still read back valid, with the same file name, and never the other way round.
+        var gbk = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Get("gbk"));
+        NotifyReceiver r = NotifyReceiver.Start("http://127.0.0.1:0/alipay/", LogPath, gbk);
+        _owned.Add(r);
+        var p = new ParameterList();
+        p.TryAdd("notify_type", "bptb_result_notify");
+        p.TryAdd("notify_time", "2026-11-26 10:00:00");
+        p.TryAdd("notify_id", "n0000000001");
+        p.TryAdd("pay_date", "20261126");
+        p.TryAdd("flag", "bptb_result_file");
+        p.TryAdd("file_name", "批量付款.csv");
+        using (var signer = new Md5Signer(Md5Key))
+        {
+            p.TryAdd("sign", signer.Sign(SignString.Build(p), BptbCharset.Get("gbk")));
+        }
+        p.TryAdd("sign_type", "MD5");
+        Encoding gbkText = BptbCharset.Get("gbk").Encoding;
+        string body = string.Join("&", p.Select(kv => kv.Key + "=" + string.Concat(gbkText.GetBytes(kv.Value).Select(b => "%" + b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)))));
+        Assert.Equal(200, (await PostAsync(r, body)).Status);
+        string record = Assert.Single(Records());
+        Assert.Equal("valid;charset=gbk", record.Split('\t')[3]);
+        NotificationResult read = ReadBack(record); // a utf-8 reader
+        Assert.True(read.IsValid, read.Reason);
+        Assert.Equal("批量付款.csv", read.FileName);
     }
 
     [Fact]
@@ -173,7 +203,7 @@ public sealed class NotifyReceiverTests : IDisposable
         Assert.Equal(503, status); // Alipay sends it again, with the same id, still valid
         Assert.StartsWith("valid;notify_verify=error:", Assert.Single(Records()).Split('\t')[3], StringComparison.Ordinal);
         Assert.Equal((200, "success"), await PostAsync(r, Notification(id)));
-        Assert.Equal("valid;notify_verify=true", Records()[1].Split('\t')[3]);
+        Assert.Equal("valid;notify_verify=true;charset=utf-8", Records()[1].Split('\t')[3]);
     }
 
     [Fact]
@@ -191,7 +221,7 @@ public sealed class NotifyReceiverTests : IDisposable
         Assert.True(gateway.WaitForDeliveries(TimeSpan.FromSeconds(10)));
         NotificationDelivery d = Assert.Single(gateway.Deliveries);
         Assert.True(d.Accepted);
-        Assert.Contains(Records(), l => l.Split('\t')[3] == "valid;notify_verify=true");
+        Assert.Contains(Records(), l => l.Split('\t')[3] == "valid;notify_verify=true;charset=utf-8");
         var late = new NotifyVerifyClient(gateway.Url, TimeSpan.FromSeconds(2), 0, TimeSpan.Zero);
         Assert.False((await late.VerifyAsync(Partner, d.NotifyId, default)).Verified);
     }
@@ -375,7 +405,7 @@ public sealed class NotifyReceiverTests : IDisposable
         await Task.Run(() => r.Stop(TimeSpan.FromSeconds(10)));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8));
         Assert.Equal((200, "success"), await inHand);
-        Assert.Equal("valid;notify_verify=true", Assert.Single(Records()).Split('\t')[3]);
+        Assert.Equal("valid;notify_verify=true;charset=utf-8", Assert.Single(Records()).Split('\t')[3]);
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => PostAsync(r, Notification("late")));
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Text;
+using AlipayBptb.Core.Signing;
 
 namespace AlipayBptb.Core.Notifications;
 
@@ -10,7 +11,8 @@ namespace AlipayBptb.Core.Notifications;
 /// earlier versions have three);
 /// <c>check</c> is <c>-</c> (no key given), <c>valid</c>, <c>invalid:reason</c> or <c>unreadable:reason</c>, and for a
 /// valid notification checked with notify_verify, Alipay's answer after a ';': <c>valid;notify_verify=true</c>,
-/// <c>valid;notify_verify=false:answer</c> or <c>valid;notify_verify=error:problem</c>; a request the receiver could not
+/// <c>valid;notify_verify=false:answer</c> or <c>valid;notify_verify=error:problem</c>, and with a key its last mark
+/// <c>;charset=name</c> (<see cref="CharsetMark"/>); a request the receiver could not
 /// read (and answered 400) is <c>malformed:problem (answered 400)</c>, its method <c>-</c>, its target <c>-</c> and its
 /// body field the head as received (at most 16 KiB) when the head itself was broken, and otherwise its method, target
 /// and the body as far as it was read;
@@ -67,6 +69,30 @@ public static class CallbackLog
 
     /// <summary>The check field's start for a request the receiver could not read: not a callback.</summary>
     public const string MalformedMark = "malformed:";
+
+    /// <summary>
+    /// The check field's last mark, on every record judged with a key: the charset the receiver read and checked the
+    /// callback in. The log reader reads the record in it, whatever its own -Charset says, so that what the
+    /// receiver answered <c>success</c> for reads back as the receiver judged it.
+    /// </summary>
+    public const string CharsetMark = ";charset=";
+
+    /// <summary>The check field with the receiver's charset added as its last mark.</summary>
+    public static string WithCharset(string check, BptbCharset charset) => check + CharsetMark + charset.Name;
+
+    /// <summary>The charset a check field says the receiver judged in (its last mark), or null: not judged, or an earlier version.</summary>
+    public static BptbCharset? JudgedCharset(string check)
+    {
+        int at = check.LastIndexOf(CharsetMark, StringComparison.Ordinal);
+        return at >= 0 && BptbCharset.TryGet(check.Substring(at + CharsetMark.Length), out BptbCharset charset) ? charset : null;
+    }
+
+    // The check field without its charset mark.
+    private static string WithoutCharset(string check)
+    {
+        int at = check.LastIndexOf(CharsetMark, StringComparison.Ordinal);
+        return at >= 0 && JudgedCharset(check) != null ? check.Substring(0, at) : check;
+    }
 
     /// <summary>
     /// Finds the parameters in a receiver log line: the body when there is one, else the target's query,
@@ -196,6 +222,7 @@ public static class CallbackLog
     /// <summary>What notify_verify answered, as a check field records it: true, false, or null when not asked or not reached.</summary>
     public static bool? NotifyVerified(string check)
     {
+        check = WithoutCharset(check);
         int at = check.IndexOf(VerifiedMark, StringComparison.Ordinal);
         if (at < 0 || !check.StartsWith("valid;", StringComparison.Ordinal))
         {

@@ -67,7 +67,7 @@ public sealed class NotificationVerifier : IDisposable
     /// <summary>Checks what a reader read; a receiver log record's time and notify_verify answer are kept on the result.</summary>
     public NotificationResult Verify(ParameterRead read)
     {
-        NotificationResult result = Verify(read.Parameters, read.Problem);
+        NotificationResult result = Verify(read.Parameters, read.Problem, read.JudgedCharset ?? Charset);
         result.RememberInput(read.Input);
         if (read.Record != null)
         {
@@ -78,7 +78,10 @@ public sealed class NotificationVerifier : IDisposable
     }
 
     /// <summary>Checks parameters already read; <paramref name="readProblem"/> makes the result invalid.</summary>
-    public NotificationResult Verify(ParameterList parameters, string? readProblem = null)
+    public NotificationResult Verify(ParameterList parameters, string? readProblem = null) => Verify(parameters, readProblem, Charset);
+
+    // In the charset given: the verifier's, or the one a receiver's record says the receiver judged in.
+    private NotificationResult Verify(ParameterList parameters, string? readProblem, BptbCharset charset)
     {
         string signString;
         try
@@ -130,7 +133,7 @@ public sealed class NotificationVerifier : IDisposable
         SignatureCheck check;
         try
         {
-            check = _verifiers[signType].Verify(signString, Charset, sign!);
+            check = _verifiers[signType].Verify(signString, charset, sign!);
         }
         catch (CharsetException ex)
         {

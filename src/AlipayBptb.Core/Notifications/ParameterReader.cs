@@ -18,6 +18,9 @@ public sealed class ParameterRead
     /// <summary>The receiver log record the parameters came from (its time and check fields), or null.</summary>
     public LoggedRecord? Record { get; }
 
+    /// <summary>The charset the receiver judged the record in (its check field says so), or null: the reader's own.</summary>
+    internal BptbCharset? JudgedCharset { get; set; }
+
     /// <summary>The text read, or null when the parameters came from a dictionary or object.</summary>
     internal string? Input { get; set; }
 
@@ -64,10 +67,12 @@ public static class ParameterReader
             {
                 // What it holds is the broken request's bytes, not parameters Alipay sent.
                 return new ParameterRead(new ParameterList(1), "not a callback but a malformed request: " + check.Substring(CallbackLog.MalformedMark.Length), true,
-                    new LoggedRecord(time, check)) { Input = input };
+                    new LoggedRecord(time, check))
+                { Input = input };
             }
-            ParameterRead read = received != null ? ReadReceived(received, 0, received.Length, charset) : Unreadable(problem!);
-            return new ParameterRead(read.Parameters, read.Problem, read.IsUnreadable, new LoggedRecord(time, check)) { Input = input };
+            BptbCharset? judged = CallbackLog.JudgedCharset(check);
+            ParameterRead read = received != null ? ReadReceived(received, 0, received.Length, judged ?? charset) : Unreadable(problem!);
+            return new ParameterRead(read.Parameters, read.Problem, read.IsUnreadable, new LoggedRecord(time, check)) { Input = input, JudgedCharset = judged };
         }
         if (input.Length > MaxInputLength)
         {

@@ -162,6 +162,10 @@ public sealed class NotifyReceiver : IDisposable
                 (verified, string answer) = await AskNotifyVerifyAsync(result!.NotifyId!).ConfigureAwait(false);
                 check += CallbackLog.VerifiedMark + answer;
             }
+            if (_verifier != null)
+            {
+                check = CallbackLog.WithCharset(check, _verifier.Charset);
+            }
             byte[] line = CallbackLog.FormatLine(DateTime.UtcNow, request.Method, request.Remote, check, request.TargetBytes, body, length);
             if (!_log.TryAppend(line))
             {
