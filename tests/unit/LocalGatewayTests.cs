@@ -134,7 +134,8 @@ public sealed class LocalGatewayTests : IDisposable
     public async Task Only_exactly_the_seven_bytes_of_success_end_the_deliveries(string answerHex)
     {
         // Spec 7.2 (7): any other answer than the 7 characters "success" and Alipay sends again.
-        using RawHttpServer notifyUrl = RawHttpServer.Answering(Convert.FromHexString(answerHex));
+        using RawHttpServer notifyUrl = RawHttpServer.Answering(Enumerable.Range(0, answerHex.Length / 2)
+            .Select(i => Convert.ToByte(answerHex.Substring(i * 2, 2), 16)).ToArray());
         NotifyReceiver receiver = StartReceiver();
         _gateway.AddPaymentFile("exact.csv", UploadedPaymentFile(1), uploadedAt: DateTime.UtcNow - _gateway.ConfirmDelay);
         using var signer = new Md5Signer(Md5Key);
