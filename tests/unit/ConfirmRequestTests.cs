@@ -396,6 +396,8 @@ public class ConfirmRequestTests
     [InlineData("http://192.169.0.1/alipay/return_url.php")]
     [InlineData("http://[2001:4860:4860::8888]/alipay/return_url.php")]
     [InlineData("http://[2400:cb00:2048:1::c629:d7a2]/alipay/return_url.php")]
+    [InlineData("http://[3ff0::1]/alipay/return_url.php")] // beside 3fff::/20, not in it
+    [InlineData("http://[3ffe:1::1]/alipay/return_url.php")]
     [InlineData("http://[64:ff9b::808:808]/alipay/return_url.php")]
     [InlineData("http://[2002:808:808::1]/alipay/return_url.php")]
     [InlineData("http://[2001:4:112::1]/alipay/return_url.php")]

@@ -536,6 +536,23 @@ public sealed class NotifyReceiverTests : IDisposable
     }
 
     [Fact]
+    public async Task A_malformed_request_s_credentials_never_reach_the_log()
+    {
+        NotifyReceiver r = Start();
+        byte[] request = Encoding.ASCII.GetBytes("POST /alipay/notify HTTP/1.1\r\nHost x\r\nAuthorization: Basic c2VjcmV0LXBhc3N3b3Jk\r\n"
+            + "Cookie: session=s3cr3t-cookie\r\nX-Api-Key:k3y-v4lue\r\nProxy-Authorization: Bearer t0ken\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400", await RawAsync(r, request), StringComparison.Ordinal);
+        string logged = Encoding.ASCII.GetString(Decode(Assert.Single(Records()).Split('\t')[5]));
+        foreach (string secret in new[] { "c2VjcmV0LXBhc3N3b3Jk", "s3cr3t-cookie", "k3y-v4lue", "t0ken" })
+        {
+            Assert.DoesNotContain(secret, logged, StringComparison.Ordinal);
+        }
+        Assert.Contains("Authorization: [redacted]\r\n", logged, StringComparison.Ordinal);
+        Assert.Contains("X-Api-Key:[redacted]\r\n", logged, StringComparison.Ordinal);
+        Assert.Contains("Host x\r\n", logged, StringComparison.Ordinal); // what was wrong still shows
+    }
+
+    [Fact]
     public async Task A_head_over_16_KiB_is_logged_with_the_16_KiB_received()
     {
         NotifyReceiver r = Start();

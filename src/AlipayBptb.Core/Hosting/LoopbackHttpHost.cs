@@ -224,8 +224,20 @@ internal sealed class LoopbackHttpHost : IDisposable
                 Close(socket);
                 return;
             }
-            socket.NoDelay = true;
-            var connection = new ClientConnection(socket);
+            ClientConnection connection;
+            try
+            {
+                socket.NoDelay = true;
+                connection = new ClientConnection(socket);
+            }
+            catch (Exception ex) when (ex is SocketException || ex is ObjectDisposedException)
+            {
+                // A client that reset before it was set up (macOS refuses options on such a socket): it alone is
+                // lost, never the accept loop.
+                Close(socket);
+                _connections.Release();
+                continue;
+            }
             lock (_gate)
             {
                 if (!_accepting)
@@ -458,6 +470,9 @@ internal sealed class LoopbackHttpHost : IDisposable
             if (exchange.ExpectsContinue)
             {
                 await exchange.WriteRawAsync("HTTP/1.1 100 Continue\r\n\r\n").ConfigureAwait(false);
+                // The write marked the connection as worked on; it waits on its client for the body again, where it
+                // may be closed to make room (or a stalled 100-continue client would escape eviction).
+                _connection?.WaitOnClient();
             }
             int keep = (int)Math.Min(length, _maxBody);
             byte[] body = new byte[keep];

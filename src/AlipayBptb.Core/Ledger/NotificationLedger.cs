@@ -180,6 +180,7 @@ CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
     private void RegisterBatch(IReadOnlyList<NotificationResult> batch)
     {
         SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
+        long? runBefore = _run;
         try
         {
             WriteBatch(tx, batch);
@@ -197,6 +198,7 @@ CREATE INDEX IF NOT EXISTS upload_row_payee ON upload_row(payee);";
             catch (SqliteException)
             {
             }
+            _run = runBefore; // a run row made in the rolled-back transaction is not on disk
             throw;
         }
         tx.Dispose();

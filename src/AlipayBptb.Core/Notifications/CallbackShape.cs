@@ -170,10 +170,12 @@ public static class CallbackShape
         return isValid(value) ? null : $"{name} '{Shorten(value)}' is not in its spec format ({format})";
     }
 
-    // A callback's file_name names a file the merchant uploaded and confirmed, so it holds to the rule a request's
-    // does (FieldRules.FileName): a name a request refuses (a bidi override, a line break, a folder) is not one
-    // Alipay sends back. The name may hold '&' (a file named A&B.csv), but not "&name=" for a name of this
-    // interface: that is what two signed pairs folded into one value look like.
+    // A callback's file_name is free text as far as a signature goes: a file uploaded some other way (Alipay's
+    // portal, another system) may carry a name this module's request rules would refuse, and a signed callback about
+    // it is genuine. Refusing it would have the receiver answer 400 until Alipay gives up, and the batch's result
+    // would be lost; so only what is never a file name is refused, a control character (a line break). The name may
+    // hold '&' (a file named A&B.csv), but not "&name=" for a name of this interface: that is what two signed pairs
+    // folded into one value look like. Reasons and views show the name escaped (InputText.Show).
     private static string? FileNameField(ParameterList parameters, int index)
     {
         if (index < 0)
@@ -181,9 +183,12 @@ public static class CallbackShape
             return null;
         }
         string value = parameters.ValueAt(index);
-        if (FieldRules.FileNameProblem(value) is { } problem)
+        foreach (char c in value)
         {
-            return $"file_name '{Shorten(value)}' {problem}, which the request rules refuse (spec 4.2, file_name): Alipay calls back only about a file a merchant could upload and confirm";
+            if (char.IsControl(c))
+            {
+                return $"file_name '{Shorten(value)}' holds a control character (U+{(int)c:X4})";
+            }
         }
         for (int amp = value.IndexOf('&'); amp >= 0; amp = value.IndexOf('&', amp + 1))
         {

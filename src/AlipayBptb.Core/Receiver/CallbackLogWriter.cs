@@ -181,7 +181,14 @@ internal sealed class CallbackLogWriter : IDisposable
         if (!UnixLog.TryLockFile(fd, out errno))
         {
             _ = UnixLog.close(fd);
-            throw InUse(Path, lockPath, new IOException(UnixLog.Describe(errno)));
+            // Only "held by another" means another receiver (EAGAIN 11, EACCES 13). A file system without OFD
+            // locks (EINVAL: WSL 1, kernels before 3.15, some FUSE mounts; ENOLCK: network file systems) still
+            // has the path lock; it only loses the hard-link check, and each record is one append all the same.
+            if (errno == 11 || errno == 13)
+            {
+                throw InUse(Path, lockPath, new IOException(UnixLog.Describe(errno)));
+            }
+            return;
         }
         _heldFd = fd;
         _heldId = UnixLog.Identify(fd);

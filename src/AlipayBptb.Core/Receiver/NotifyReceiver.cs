@@ -226,13 +226,26 @@ public sealed class NotifyReceiver : IDisposable
         }
         else
         {
-            byte[] head = request.ReceivedHead;
+            byte[] head = RedactCredentials(request.ReceivedHead);
             line = CallbackLog.FormatLine(DateTime.UtcNow, "-", request.Remote, check, Array.Empty<byte>(), head, head.Length);
         }
         if (_log.TryAppend(line))
         {
             Interlocked.Increment(ref _received);
         }
+    }
+
+    // A head logged as received would carry what a client or proxy sends to prove who it is (Authorization,
+    // Cookie, an API key header) into a file that is rotated, compressed and read by scheduled jobs. Such a header's
+    // value is replaced by "[redacted]"; the rest stays byte for byte, so the record still shows what was wrong.
+    internal static byte[] RedactCredentials(byte[] head)
+    {
+        string text = System.Text.Encoding.GetEncoding("ISO-8859-1").GetString(head); // one char per byte, reversible
+        // A header whose name says it carries a credential: its value goes. (Not a validation rule: no \z anchor.)
+        string redacted = System.Text.RegularExpressions.Regex.Replace(text,
+            @"(?im)^((?:proxy-)?authorization|cookie|set-cookie|[^:\r\n]*(?:token|secret|password|api-?key|auth)[^:\r\n]*)(\s*:[ \t]*)[^\r\n]*",
+            m => m.Groups[1].Value + m.Groups[2].Value + "[redacted]", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        return redacted == text ? head : System.Text.Encoding.GetEncoding("ISO-8859-1").GetBytes(redacted);
     }
 
     private async Task<(bool? Verified, string Answer)> AskNotifyVerifyAsync(string notifyId)

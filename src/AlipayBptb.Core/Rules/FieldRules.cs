@@ -57,13 +57,6 @@ public static class FieldRules
         }
     }
 
-    /// <summary>
-    /// What is wrong with a file name by the rule <see cref="FileName"/> holds a request to ("holds a line break
-    /// (U+000A) at position 3", "has a folder in it"), or null when it passes; for a callback's file_name, which
-    /// names a file a merchant uploaded and confirmed and so can be no name a request refuses.
-    /// </summary>
-    public static string? FileNameProblem(string? fileName) => FileNameRule(fileName, out _, out _);
-
     private static string? FileNameRule(string? fileName, out string advice, out bool showName)
     {
         const string AsUploaded = "give the name exactly as it was uploaded (spec 4.2, file_name)";

@@ -207,7 +207,7 @@ public static class HostRules
         {
             return "an IETF protocol assignment (2001::/23, RFC 2928), not globally reachable";
         }
-        if (b[0] == 0x3F && (b[1] & 0xF0) == 0xF0)
+        if (b[0] == 0x3F && b[1] == 0xFF && (b[2] & 0xF0) == 0)
         {
             return "a documentation address (3fff::/20, RFC 9637)";
         }
