@@ -359,8 +359,20 @@ public sealed class NotifyReceiverTests : IDisposable
         };
         Assert.True(log.TryAppend(Record("third")));
         Assert.Contains("notify_id=third", Assert.Single(Records()), StringComparison.Ordinal);
+        // logrotate's create: renamed, and a new empty file made at the path (the file's identity tells them apart).
+        rotations = 0;
+        log.AfterWrite = () =>
+        {
+            if (rotations++ == 0)
+            {
+                File.Move(LogPath, LogPath + ".2");
+                File.WriteAllBytes(LogPath, Array.Empty<byte>());
+            }
+        };
+        Assert.True(log.TryAppend(Record("fourth")));
+        Assert.Contains("notify_id=fourth", Assert.Single(Records()), StringComparison.Ordinal);
         log.AfterWrite = () => File.Delete(LogPath); // every time: a bounded number of tries, then an error
-        Assert.False(log.TryAppend(Record("fourth")));
+        Assert.False(log.TryAppend(Record("fifth")));
     }
 
     [Fact]
@@ -399,11 +411,15 @@ public sealed class NotifyReceiverTests : IDisposable
     public async Task A_graceful_stop_answers_the_requests_in_hand_and_refuses_new_ones()
     {
         LocalGateway gateway = Gateway();
-        NotifyReceiver r = Start(gateway);
+        // notify_verify answers in 3 s, well inside this client's timeout (Start's 2 s would make it a 503).
+        var verifier = new NotificationVerifier(new[] { new Md5Signer(Md5Key) }, null, null, BptbCharset.Utf8);
+        NotifyReceiver r = NotifyReceiver.Start("http://127.0.0.1:0/alipay/", LogPath, verifier,
+            new NotifyVerifyClient(gateway.Url, TimeSpan.FromSeconds(15), 0, TimeSpan.Zero), Partner);
+        _owned.Add(r);
         string id = gateway.IssueNotifyId();
-        gateway.AddFault("delay:1.5"); // notify_verify is slow: the request is in hand when the stop comes
+        gateway.AddFault("delay:3"); // notify_verify is slow: the request is in hand when the stop comes
         Task<(int, string)> inHand = PostAsync(r, Notification(id));
-        await Task.Delay(300);
+        await Task.Delay(1000); // long enough for a first, cold request to be in hand on a loaded machine
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await Task.Run(() => r.Stop(TimeSpan.FromSeconds(10)));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8));

@@ -502,14 +502,27 @@ internal static class UnixLog
     {
         var stat = new byte[256];
         int rc;
-        try
+        if (OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
         {
-            rc = fstat(fd, stat);
+            // Intel macOS exports plain fstat with the old struct (a 32-bit st_ino at offset 4); the layout read
+            // below is the one of fstat$INODE64, which is also arm64's plain fstat.
+            rc = fstat_inode64(fd, stat);
         }
-        catch (EntryPointNotFoundException)
+        else if (!s_fxstatOnly)
         {
-            // glibc before 2.33 exports fstat only as __fxstat64 (version 1 on x86-64, 0 on the others).
-            rc = __fxstat64(RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 1 : 0, fd, stat);
+            try
+            {
+                rc = fstat(fd, stat);
+            }
+            catch (EntryPointNotFoundException)
+            {
+                s_fxstatOnly = true; // asked once, not for every record
+                rc = Fxstat(fd, stat);
+            }
+        }
+        else
+        {
+            rc = Fxstat(fd, stat);
         }
         if (rc != 0)
         {
@@ -520,6 +533,12 @@ internal static class UnixLog
         ulong device = OperatingSystem.IsMacOS() ? BitConverter.ToUInt32(stat, 0) : BitConverter.ToUInt64(stat, 0);
         return new FileId(device, BitConverter.ToUInt64(stat, 8));
     }
+
+    // glibc before 2.33 exports fstat only as __fxstat64 (version 1 on x86-64, 0 on the others).
+    private static bool s_fxstatOnly;
+
+    private static int Fxstat(int fd, byte[] stat) =>
+        __fxstat64(RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 1 : 0, fd, stat);
 
     /// <summary>The identity of the file the path names now; default when there is none.</summary>
     public static FileId IdentifyPath(string path)
@@ -589,6 +608,9 @@ internal static class UnixLog
 
     [DllImport("libc", SetLastError = true)]
     private static extern int __fxstat64(int version, int fd, byte[] stat);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "fstat$INODE64")]
+    private static extern int fstat_inode64(int fd, byte[] stat);
 }
 #endif
 
