@@ -147,16 +147,18 @@ try {
     Write-Step 'A forged notification posted to the receiver'
     # Every field in its place, a notify_id never issued, and a signature made without Alipay's key.
     $forged = "notify_type=bptb_result_notify&notify_time=2026-11-26+10%3A00%3A00&notify_id=forged0001&pay_date=20261126&flag=bptb_result_file&file_name=$($file.FileName)&sign_type=RSA&sign=AAAA"
-    $answer = Invoke-RestMethod -Method Post -Uri "$($receiver.Url)notify" -Body $forged -ContentType 'application/x-www-form-urlencoded'
+    # Logged, and refused: a callback the receiver judges invalid is never answered "success" (Alipay would send a
+    # genuine one that was damaged on the way again).
+    $answer = Invoke-WebRequest -Method Post -Uri "$($receiver.Url)notify" -Body $forged -ContentType 'application/x-www-form-urlencoded' -SkipHttpErrorCheck
     $last = Get-Content $log -Tail 1 | Test-BptbNotification -PublicKey $gateway.AlipayPublicKey
-    Write-Host "Logged and answered '$answer', and marked invalid: $($last.Reason)"
+    Write-Host "Logged and answered $([int]$answer.StatusCode) '$($answer.Content)', and marked invalid: $($last.Reason)"
 
     $notifies = @($checked | Where-Object Kind -EQ 'Notify')
     $ok = $roundTrip -and $report.IsValid -and -not $badReport.IsValid -and $sent.State -eq 'Accepted' -and
         $refusal[0].FullyQualifiedErrorId -like 'AlreadyUploaded*' -and $status.Upload -eq 'Accepted' -and $confirmation.IsSuccess -and $gateway.Files[$file.FileName] -and
         ($notifies | Where-Object { -not $_.IsValid }).Count -eq 0 -and $notifies.Count -ge 2 -and
         @($checked | Where-Object NotifyVerified).Count -ge 1 -and @($late | Where-Object Verified).Count -eq 0 -and
-        $events.Count -eq 2 -and -not $last.IsValid -and
+        $events.Count -eq 2 -and -not $last.IsValid -and [int]$answer.StatusCode -eq 400 -and
         $status.Confirmed -and $status.ResultNotified -and $status.NotifyVerified
     Write-Step 'Summary'
     Write-Host ("File {0} confirmed: {1}; notification deliveries: {2} (one notify id: {3}); all callbacks valid: {4}; notify_verify: {5}" -f

@@ -246,6 +246,17 @@ foreach (`$pair in `$message.Split('&')) { `$i = `$pair.IndexOf('='); `$h[`$pair
     }
 }
 
+Describe 'The demo' {
+    It 'runs the whole batch on the embedded defaults and says every step behaved as the spec says' {
+        # The README's first command; nothing else runs it, so a behaviour change it relied on went unseen once.
+        $demo = Join-Path $PSScriptRoot '../../demo/demo.ps1'
+        $r = Invoke-FreshPwsh "& '$demo' -ModulePath '$ModulePath'; exit `$LASTEXITCODE"
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match 'Demo completed: every step behaved as the spec says'
+        $r.Output | Should -Match 'Logged and answered 400'
+    }
+}
+
 Describe 'Manifest' {
     BeforeAll { $manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'AlipayBptb.psd1') }
 
