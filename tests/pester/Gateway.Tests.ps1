@@ -239,7 +239,7 @@ Describe 'Start-BptbNotifyReceiver on a full disk' {
         } finally {
             if ($rcv) { $rcv | Stop-BptbNotifyReceiver }
             if ($http) { $http.Dispose() }
-            umount $mnt
+            Dismount-TestTmpfs $mnt
         }
     }
 }

@@ -501,7 +501,7 @@ Describe 'A ledger that cannot be written' {
             { Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db } |
                 Should -Throw -ErrorId 'LedgerUnavailable,*' -ExpectedMessage '*cannot be opened for writing*'
         } finally {
-            umount $mnt
+            Dismount-TestTmpfs $mnt
         }
     }
 }
@@ -524,7 +524,7 @@ Describe 'A ledger on a full disk' {
             Test-BptbNotification -Path $log -Key $key | Register-BptbNotification -Ledger $db | Where-Object IsNewEvent | ForEach-Object { $null = $acted.Add($_.NotifyId) }
             $acted.Count | Should -Be 20000
         } finally {
-            umount $mnt
+            Dismount-TestTmpfs $mnt
         }
     }
 }

@@ -50,3 +50,16 @@ function New-SignedCallback {
     $hash = [Security.Cryptography.MD5]::HashData([Text.Encoding]::UTF8.GetBytes(($pairs -join '&') + $Key))
     $Body.Replace(' ', '+') + '&sign_type=MD5&sign=' + [Convert]::ToHexString($hash).ToLowerInvariant()
 }
+
+# Unmounts a tmpfs a test mounted. A handle the runtime has not yet closed (a finalizer, a file mapping) can keep it
+# busy for a moment: collect, retry for a few seconds, then detach it lazily so that the test drive can go.
+function Dismount-TestTmpfs([string] $Path) {
+    [GC]::Collect()
+    [GC]::WaitForPendingFinalizers()
+    for ($i = 0; $i -lt 20; $i++) {
+        umount $Path 2>$null
+        if ($LASTEXITCODE -eq 0) { return }
+        Start-Sleep -Milliseconds 250
+    }
+    umount -l $Path
+}

@@ -487,20 +487,24 @@ FROM files f LEFT JOIN upload u ON u.file_name = f.file_name ORDER BY f.file_nam
     /// <summary>Ends this run: what it emitted and did not mark passed is left for the next run.</summary>
     public void Dispose()
     {
-        if (_run != null)
+        try
         {
-            try
+            if (_run != null)
             {
                 using SqliteCommand c = Command(null, "UPDATE run SET ended = 1 WHERE id = $a;");
                 Run(c, _run);
             }
-            catch (SqliteException)
-            {
-                // The run's process check (or lease) still tells the next run that this one is gone.
-            }
-            _run = null;
         }
-        _connection.Dispose();
+        catch (Exception ex) when (ex is SqliteException || ex is InvalidOperationException)
+        {
+            // The run's process check (or lease) still tells the next run that this one is gone. (After a failed
+            // batch the connection may still count a transaction SQLite already rolled back: InvalidOperation.)
+        }
+        finally
+        {
+            _run = null;
+            _connection.Dispose(); // whatever happened above: a file left open keeps its medium busy
+        }
     }
 
     // The run is recorded with what tells whether it is still alive: its host and process (with the process's
