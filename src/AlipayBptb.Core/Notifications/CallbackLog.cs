@@ -95,68 +95,48 @@ public static class CallbackLog
     }
 
     /// <summary>
-    /// Finds the parameters in a receiver log line: the body when there is one, else the target's query,
-    /// with the record's time and check fields. False when the line is not in this format.
+    /// Finds the parameters in a receiver log record of an earlier version (three decimals in its time, a literal '%'
+    /// kept as it was): the body when there is one, else the target's query, with the record's time and check fields.
+    /// False when the line is not in this format. Records of this version are read by <see cref="TryGetReceived"/>.
     /// </summary>
     public static bool TryGetParameters(string line, out string parameters, out string time, out string check)
     {
         parameters = string.Empty;
-        time = string.Empty;
-        check = string.Empty;
-        // Cheap test first: 2026-11-25T... and exactly five tabs.
+        if (!TrySplit(line, out string[] fields))
+        {
+            time = string.Empty;
+            check = string.Empty;
+            return false;
+        }
+        time = fields[0];
+        check = fields[3];
+        parameters = fields[5] != "-" ? fields[5] : QueryOf(fields[4]);
+        return true;
+    }
+
+    // A record's six tab-separated fields (time method remote check target body), its line end left out; false when
+    // the line is not a record (the cheap test first: 2026-11-25T... then exactly five tabs).
+    private static bool TrySplit(string line, out string[] fields)
+    {
+        fields = Array.Empty<string>();
         if (line.Length < 25 || line[4] != '-' || line[10] != 'T' || !char.IsDigit(line[0]))
         {
             return false;
         }
-        int tabs = 0;
-        int checkStart = -1;
-        int targetStart = -1;
-        int bodyStart = -1;
-        for (int i = 0; i < line.Length; i++)
-        {
-            if (line[i] == '\t')
-            {
-                tabs++;
-                if (tabs == 1)
-                {
-                    time = line.Substring(0, i);
-                }
-                else if (tabs == 3)
-                {
-                    checkStart = i + 1;
-                }
-                else if (tabs == 4)
-                {
-                    targetStart = i + 1;
-                }
-                else if (tabs == 5)
-                {
-                    bodyStart = i + 1;
-                }
-            }
-        }
-        if (tabs != 5)
+        string[] split = line.TrimEnd('\r', '\n').Split('\t');
+        if (split.Length != 6)
         {
             return false;
         }
-        check = line.Substring(checkStart, targetStart - 1 - checkStart);
-        // What the merchant's code parses is the body as sent, where a '%' begins an escape: a record that
-        // escaped the '%' itself gives it back (every other escape in it stands for a byte a query would escape too).
-        bool escapedPercent = time.Length == TimeLength;
-        string body = line.Substring(bodyStart).TrimEnd('\r', '\n');
-        if (body != "-")
-        {
-            parameters = escapedPercent ? body.Replace("%25", "%") : body;
-            return true;
-        }
-        string target = line.Substring(targetStart, bodyStart - 1 - targetStart);
-        if (escapedPercent)
-        {
-            target = target.Replace("%25", "%");
-        }
-        int q = target.IndexOf('?');
-        parameters = q < 0 ? string.Empty : target.Substring(q + 1);
+        fields = split;
         return true;
+    }
+
+    // The query of a target field: after its first '?' ('?' is never escaped, and no escape holds one).
+    private static string QueryOf(string target)
+    {
+        int q = target.IndexOf('?');
+        return q < 0 ? string.Empty : target.Substring(q + 1);
     }
 
     /// <summary>
@@ -171,25 +151,15 @@ public static class CallbackLog
     {
         received = null;
         problem = null;
-        if (line.Length <= TimeLength || line[TimeLength] != '\t' || !TryGetParameters(line, out _, out time, out check))
+        time = string.Empty;
+        check = string.Empty;
+        if (line.Length <= TimeLength || line[TimeLength] != '\t' || !TrySplit(line, out string[] fields))
         {
-            time = string.Empty;
-            check = string.Empty;
             return false;
         }
-        string[] fields = line.TrimEnd('\r', '\n').Split('\t');
-        string field;
-        if (fields[5] != "-")
-        {
-            field = fields[5];
-        }
-        else
-        {
-            // The first '?' of the escaped target is the first of the target as sent: '?' is never escaped,
-            // and no escape holds one.
-            int q = fields[4].IndexOf('?');
-            field = q < 0 ? string.Empty : fields[4].Substring(q + 1);
-        }
+        time = fields[0];
+        check = fields[3];
+        string field = fields[5] != "-" ? fields[5] : QueryOf(fields[4]);
         var bytes = new byte[field.Length];
         int n = 0;
         for (int i = 0; i < field.Length; i++)
