@@ -162,14 +162,9 @@ public static class ParameterReader
                 {
                     problem ??= $"parameter {DescribeBytes(bytes, pos, keyEnd)}: {keyProblem ?? valueProblem}";
                 }
-                else if (key.Length == 0)
+                else
                 {
-                    problem ??= "a parameter has an empty name";
-                }
-                else if (!list.TryAdd(key, value))
-                {
-                    // Never first- or last-wins: whichever copy the merchant's code reads, the other might be the signed one.
-                    problem ??= $"parameter '{key}' appears more than once, so it is ambiguous which value was signed";
+                    Add(list, key, value, ref problem);
                 }
             }
             pos = amp + 1;
@@ -357,19 +352,28 @@ public static class ParameterReader
                 {
                     problem ??= $"parameter {Describe(query, pos, keyEnd)}: {keyProblem ?? valueProblem}";
                 }
-                else if (key.Length == 0)
+                else
                 {
-                    problem ??= "a parameter has an empty name";
-                }
-                else if (!list.TryAdd(key, value))
-                {
-                    // Never first- or last-wins: whichever copy the merchant's code reads, the other might be the signed one.
-                    problem ??= $"parameter '{key}' appears more than once, so it is ambiguous which value was signed";
+                    Add(list, key, value, ref problem);
                 }
             }
             pos = amp + 1;
         }
         return new ParameterRead(list, problem, false);
+    }
+
+    // One decoded pair into the list, for both readings (text and bytes received); the first problem of the input is kept.
+    private static void Add(ParameterList list, string key, string value, ref string? problem)
+    {
+        if (key.Length == 0)
+        {
+            problem ??= "a parameter has an empty name";
+        }
+        else if (!list.TryAdd(key, value))
+        {
+            // Never first- or last-wins: whichever copy the merchant's code reads, the other might be the signed one.
+            problem ??= $"parameter '{key}' appears more than once, so it is ambiguous which value was signed";
+        }
     }
 
     private static string Describe(string query, int start, int end)
