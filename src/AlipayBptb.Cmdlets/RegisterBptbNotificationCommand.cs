@@ -70,18 +70,7 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
                 return; // a tick that raced Dispose: the ledger is closing
             }
             ILedger ledger = _ledger!;
-            Queue(() =>
-            {
-                try
-                {
-                    ledger.Heartbeat();
-                }
-                catch (LedgerException ex)
-                {
-                    // The next beat or batch tries again; only a silence of 10 minutes lets another host take over.
-                    _warnings.Enqueue(ex.Message);
-                }
-            });
+            QueueOrWarn(ledger.Heartbeat); // failed: the next beat or batch writes; only 10 minutes of silence count
         }
     }
 
@@ -176,18 +165,7 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
             long through = first - 1 + passed;
             if (passed > 0)
             {
-                Queue(() =>
-                {
-                    try
-                    {
-                        _ledger!.MarkPassed(through);
-                    }
-                    catch (LedgerException ex)
-                    {
-                        // Not marked: the next run emits these again, which at-least-once allows.
-                        _warnings.Enqueue(ex.Message);
-                    }
-                });
+                QueueOrWarn(() => _ledger!.MarkPassed(through)); // not marked: the next run emits these again (at least once)
             }
         }
     }
@@ -207,6 +185,19 @@ public sealed class RegisterBptbNotificationCommand : BptbCmdlet, IDisposable
     {
         operation();
         return true;
+    });
+
+    // A write whose failure does not end the run: reported as a warning on the pipeline's thread.
+    private void QueueOrWarn(Action operation) => Queue(() =>
+    {
+        try
+        {
+            operation();
+        }
+        catch (LedgerException ex)
+        {
+            _warnings.Enqueue(ex.Message);
+        }
     });
 
     private T Await<T>(Task<T> task)
