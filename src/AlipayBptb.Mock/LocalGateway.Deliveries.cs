@@ -64,16 +64,6 @@ public sealed partial class LocalGateway
         _ = Task.Run(() => DeliverAsync(confirm.NotifyUrl!, body, notifyId, confirm.FileName, notifyType, confirm.Charset));
     }
 
-    private static string Latin1(byte[] bytes)
-    {
-        var chars = new char[Math.Min(bytes.Length, 200)];
-        for (int i = 0; i < chars.Length; i++)
-        {
-            chars[i] = (char)bytes[i];
-        }
-        return new string(chars);
-    }
-
     // Spec 7.2 (7): until the answer is exactly "success", resend the same notification (same notify_id)
     // after 2m, 10m, 10m, 1h, 2h, 6h and 15h: 8 deliveries in about 25 hours, scaled by TimeFactor.
     private async Task DeliverAsync(string url, string body, string notifyId, string fileName, string notifyType, BptbCharset charset)
@@ -100,7 +90,7 @@ public sealed partial class LocalGateway
                     // a byte order mark, or decode UTF-16, and pass an answer Alipay resends for.
                     byte[] bytes = await answer.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
                     accepted = status == 200 && bytes.Length == 7 && Encoding.ASCII.GetString(bytes) == "success";
-                    response = Latin1(bytes); // each byte one character, so what was wrong shows
+                    response = Encoding.GetEncoding("ISO-8859-1").GetString(bytes); // each byte one character, so what was wrong shows
                 }
                 catch (Exception ex) when (ex is HttpRequestException || ex is IOException || (ex is TaskCanceledException && !_host.Stopping.IsCancellationRequested))
                 {

@@ -240,12 +240,13 @@ public sealed class NotifyReceiver : IDisposable
     // value is replaced by "[redacted]"; the rest stays byte for byte, so the record still shows what was wrong.
     internal static byte[] RedactCredentials(byte[] head)
     {
-        string text = System.Text.Encoding.GetEncoding("ISO-8859-1").GetString(head); // one char per byte, reversible
+        System.Text.Encoding latin1 = System.Text.Encoding.GetEncoding("ISO-8859-1"); // one char per byte, reversible
+        string text = latin1.GetString(head);
         // A header whose name says it carries a credential: its value goes. (Not a validation rule: no \z anchor.)
         string redacted = System.Text.RegularExpressions.Regex.Replace(text,
             @"(?im)^((?:proxy-)?authorization|cookie|set-cookie|[^:\r\n]*(?:token|secret|password|api-?key|auth)[^:\r\n]*)(\s*:[ \t]*)[^\r\n]*",
             m => m.Groups[1].Value + m.Groups[2].Value + "[redacted]", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-        return redacted == text ? head : System.Text.Encoding.GetEncoding("ISO-8859-1").GetBytes(redacted);
+        return redacted == text ? head : latin1.GetBytes(redacted);
     }
 
     private async Task<(bool? Verified, string Answer)> AskNotifyVerifyAsync(string notifyId)
