@@ -35,3 +35,15 @@ function Get-BenchMachineLine {
     'Machine: nproc {0}, pwsh {1}, .NET {2}, {3}, load average {4}' -f [Environment]::ProcessorCount, $PSVersionTable.PSVersion,
         [Environment]::Version, [Runtime.InteropServices.RuntimeInformation]::OSDescription, $load
 }
+
+# The median of a set of timings (the mean of the middle two for an even count).
+function Get-Median([double[]] $v) { $s = $v | Sort-Object; if ($s.Count % 2) { $s[[int][Math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 } }
+
+# How to start a fresh pwsh like this one: the executable, and the arguments before the script's own (pwsh.dll when
+# this pwsh runs as 'dotnet pwsh.dll', the dotnet tool). Splat it: $exe, $prefix = Get-FreshPwsh; & $exe @prefix ...
+function Get-FreshPwsh {
+    $exe = [Environment]::ProcessPath
+    [string[]] $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+    $exe
+    , $prefix # one object, even when empty
+}

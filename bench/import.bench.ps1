@@ -9,8 +9,8 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $ModulePath = (Resolve-Path $ModulePath).Path
-$exe = [Environment]::ProcessPath
-[string[]] $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+. (Join-Path $PSScriptRoot 'common.ps1')
+$exe, $prefix = Get-FreshPwsh
 
 $cases = [ordered]@{
     'bare pwsh (exit)'         = 'exit'
@@ -31,7 +31,6 @@ foreach ($round in 0..$Rounds) {
     }
 }
 
-function Get-Median([double[]] $v) { $s = $v | Sort-Object; if ($s.Count % 2) { $s[[int][Math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 } }
 $bare = Get-Median $times['bare pwsh (exit)']
 Write-Host "Import cost, median of $Rounds alternating rounds (pwsh $($PSVersionTable.PSVersion), $([Environment]::ProcessorCount) cores)"
 $cases.Keys | ForEach-Object {

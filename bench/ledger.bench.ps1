@@ -46,8 +46,7 @@ try {
     Write-Host ("Ratio (target >= 3)                 : {0:N2}" -f ($pipe / $path))
 
     # Registering into a new ledger, each size in a fresh process so that its peak working set is its own.
-    $exe = [Environment]::ProcessPath
-    [string[]] $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+    $exe, $prefix = Get-FreshPwsh
     foreach ($file in $small, $log) {
         $db = Join-Path $work "$([IO.Path]::GetFileNameWithoutExtension($file)).db"
         $command = "Import-Module '$module'; `$k = ConvertTo-SecureString '$plainKey' -AsPlainText -Force; `$sw = [Diagnostics.Stopwatch]::StartNew(); `$n = (Test-BptbNotification -Path '$file' -Key `$k | Register-BptbNotification -Ledger '$db' | Measure-Object).Count; `$s = `$sw.Elapsed.TotalSeconds; '{0} {1} {2}' -f `$n, `$s, [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64"

@@ -22,8 +22,8 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $ModulePath = (Resolve-Path $ModulePath).Path
-$exe = [Environment]::ProcessPath
-[string[]] $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+. (Join-Path $PSScriptRoot 'common.ps1')
+$exe, $prefix = Get-FreshPwsh
 
 $dir = Join-Path ([IO.Path]::GetTempPath()) "alipaybptb-oneshot-$PID"
 $null = New-Item -ItemType Directory -Force $dir
@@ -85,7 +85,6 @@ try {
     Remove-Item -Recurse -Force $dir -ErrorAction SilentlyContinue
 }
 
-function Get-Median([double[]] $v) { $s = $v | Sort-Object; if ($s.Count % 2) { $s[[int][Math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 } }
 $bare = Get-Median $times['bare pwsh (exit)']
 $targets = @{ 'Import-Module AlipayBptb' = 1.15; 'MD5 one-shot' = 1.25; 'RSA one-shot' = 1.4 }
 Write-Host "One-shot script, median of $Rounds alternating rounds (pwsh $($PSVersionTable.PSVersion), $([Environment]::ProcessorCount) cores)"

@@ -81,7 +81,6 @@ try {
         }
     }
 
-    function Get-Median([double[]] $v) { $s = $v | Sort-Object; if ($s.Count % 2) { $s[[int][Math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 } }
     $ours = Get-Median $times['PaymentFileChecker.Check (read + check)']
     $base = Get-Median $times['Import-Csv (read only, UTF-8 copy)']
     Write-Host (Get-BenchMachineLine)
