@@ -20,10 +20,7 @@ internal static class TestCallbacks
         p.TryAdd("pay_date", "20261126");
         p.TryAdd("flag", "bptb_result_file");
         p.TryAdd("file_name", file);
-        using var s = new Md5Signer(Md5Key);
-        p.TryAdd("sign", s.Sign(SignString.Build(p), BptbCharset.Utf8));
-        p.TryAdd("sign_type", "MD5");
-        return p;
+        return Signed(p);
     }
 
     /// <summary>A return (spec 5.2) for <paramref name="file"/>: is_success T or F with <paramref name="resultCode"/>, signed.</summary>
@@ -34,6 +31,12 @@ internal static class TestCallbacks
         p.TryAdd("is_success", success ? "T" : "F");
         p.TryAdd("partner", "2088002464631181");
         p.TryAdd("result_code", resultCode);
+        return Signed(p);
+    }
+
+    // Signed with the tests' MD5 key as Alipay signs, sign and sign_type last.
+    private static ParameterList Signed(ParameterList p)
+    {
         using var s = new Md5Signer(Md5Key);
         p.TryAdd("sign", s.Sign(SignString.Build(p), BptbCharset.Utf8));
         p.TryAdd("sign_type", "MD5");
